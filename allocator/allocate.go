@@ -1,0 +1,158 @@
+package allocator
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/catchment/catchment/geo"
+)
+
+// Progress receives progress of long steps: a stage name and how much of it
+// is done. It may be called from several goroutines at once.
+type Progress func(stage string, done, total int)
+
+// Report calls p when it is not nil.
+func (p Progress) Report(stage string, done, total int) {
+	if p != nil {
+		p(stage, done, total)
+	}
+}
+
+// Input is everything one allocation needs. The engine copies what it
+// reorders; the caller's slices are not modified.
+type Input struct {
+	Year       int // the calendar year the school year starts
+	Seed       string
+	Mode       Mode
+	Policy     Policy
+	Levels     []geo.Level // levels to allocate; nil means all
+	Schools    []geo.School
+	Applicants []geo.Applicant
+	Catchments []geo.Catchment // published routes; nil when none
+	Progress   Progress
+}
+
+// Allocate runs one allocation. It fails on an invalid policy, an unknown
+// mode, an applicant of an unknown priority group, or when ctx ends.
+func Allocate(ctx context.Context, in Input) (*Result, error) {
+	if err := in.Policy.Validate(); err != nil {
+		return nil, err
+	}
+	if in.Mode != Stable && in.Mode != Optimal {
+		return nil, fmt.Errorf("allocator: unknown mode %q (want stable or optimal)", in.Mode)
+	}
+	if ps := in.Policy.CheckApplicants("applicants", in.Applicants); len(ps) > 0 {
+		return nil, ps
+	}
+	r := newResult(in)
+	eligible := r.checkEligibility()
+	var wg sync.WaitGroup
+	errs := make([]error, geo.NumLevels)
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, l := range r.Levels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[l] = r.allocateLevel(ctx, l, eligible[l], in.Catchments, in.Progress)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// newResult sorts the inputs by id, keeps the applicants of the levels to
+// allocate, draws the lottery and lays out the offers.
+func newResult(in Input) *Result {
+	r := &Result{Year: in.Year, Seed: in.Seed, Mode: in.Mode, Policy: in.Policy, Levels: in.Levels}
+	if len(r.Levels) == 0 {
+		r.Levels = geo.Levels()
+	}
+	r.Levels = slices.Clone(r.Levels)
+	slices.Sort(r.Levels)
+	r.Levels = slices.Compact(r.Levels)
+	r.Schools = slices.Clone(in.Schools)
+	slices.SortFunc(r.Schools, func(a, b geo.School) int { return cmp.Compare(a.ID, b.ID) })
+	for _, a := range in.Applicants {
+		if slices.Contains(r.Levels, a.Level) {
+			r.Applicants = append(r.Applicants, a)
+		}
+	}
+	slices.SortFunc(r.Applicants, func(a, b geo.Applicant) int { return cmp.Compare(a.ID, b.ID) })
+	r.Placements = make([]Placement, len(r.Applicants))
+	_ = parallel(context.Background(), len(r.Applicants), nil, "", func(i int) {
+		r.Placements[i] = Placement{School: -1, Lottery: Lottery(r.Seed, r.Applicants[i].ID)}
+	})
+	r.layOffers()
+	return r
+}
+
+// layOffers creates one offer per (school, level) the school lists, in
+// (school id, level) order; selective schools are excluded instead.
+func (r *Result) layOffers() {
+	for si := range r.Schools {
+		s := &r.Schools[si]
+		if s.Selective {
+			r.Excluded = append(r.Excluded, int32(si))
+			continue
+		}
+		for _, l := range r.Levels {
+			if !s.Offers(l) {
+				continue
+			}
+			seats := s.Seats[l]
+			if s.HasClass[l] {
+				seats = s.Classes[l] * r.Policy.ClassCaps[l]
+			}
+			r.Offers = append(r.Offers, Offer{School: int32(si), Level: l, Seats: seats, Cutoff: -1})
+		}
+	}
+}
+
+// checkEligibility marks the applicants whose birth year does not fit and
+// returns the others by level.
+func (r *Result) checkEligibility() [geo.NumLevels][]int32 {
+	var eligible [geo.NumLevels][]int32
+	for i := range r.Applicants {
+		a := &r.Applicants[i]
+		if why := r.Policy.ageCheck(a, r.Year); why != "" {
+			r.Placements[i].Status, r.Placements[i].Reason = Ineligible, why
+			continue
+		}
+		eligible[a.Level] = append(eligible[a.Level], int32(i))
+	}
+	return eligible
+}
+
+// allocateLevel builds the level's market, runs the mode's algorithm and
+// records placements and offer statistics.
+func (r *Result) allocateLevel(ctx context.Context, l geo.Level, eligible []int32, cats []geo.Catchment, progress Progress) error {
+	m, err := r.newMarket(ctx, l, eligible, cats, progress)
+	if err != nil {
+		return err
+	}
+	r.markets[l] = m
+	progress.Report("allocate "+l.String(), 0, len(m.apps))
+	switch r.Mode {
+	case Stable:
+		err = m.runStable(ctx)
+	default:
+		err = fmt.Errorf("allocator: mode %q is not available", r.Mode)
+	}
+	if err != nil {
+		return err
+	}
+	m.record(r)
+	progress.Report("allocate "+l.String(), len(m.apps), len(m.apps))
+	return nil
+}

@@ -1,0 +1,217 @@
+package allocator
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/catchment/catchment/geo"
+	"github.com/paulmach/orb"
+)
+
+// market is one level's allocation problem: the schools that offer the
+// level through residence allocation and the eligible applicants.
+type market struct {
+	level  geo.Level
+	pol    *Policy
+	capM   int
+	offers []int32          // offer index (into Result.Offers) of each local school, in school id order
+	places []int32          // intake places of each local school
+	byID   map[string]int32 // school id -> local school
+	index  *geo.PointIndex  // local schools
+	feeder []map[string]bool
+	apps   []candidateApp // eligible applicants, in id order
+	weight int32          // places a child with a disability takes
+
+	// The outcome, filled by the mode's algorithm.
+	pos    []int32        // per applicant: list position of its school, len(list) if none
+	stages [2]stageResult // stable mode: who each school admitted, per stage
+	seats  [2][]int32     // stable mode: seats per school, per stage
+}
+
+// candidateApp is an eligible applicant with the data its priority keys
+// and its list of schools need.
+type candidateApp struct {
+	global  int32 // index into Result.Applicants
+	loc     orb.Point
+	group   uint8 // priority group rank; len(groups) for none
+	temp    bool
+	disab   bool
+	lottery uint64
+	primary string
+	prefs   []string
+	inCatch []int32 // local schools whose catchment contains the home
+	list    []cand  // the applicant's schools, generated lazily
+	full    bool    // list holds every school within the cap
+}
+
+// cand is a school on an applicant's list.
+type cand struct {
+	school int32 // local school
+	distM  int32
+}
+
+// firstListLen is how many nearest schools an applicant's list starts with;
+// the rest is generated only for applicants rejected by all of them.
+const firstListLen = 6
+
+// newMarket gathers the level's schools (offering it, not selective, with
+// places) and its eligible applicants, and builds the first part of every
+// applicant's list.
+func (r *Result) newMarket(ctx context.Context, l geo.Level, eligible []int32, cats []geo.Catchment, progress Progress) (*market, error) {
+	m := &market{level: l, pol: &r.Policy, capM: r.Policy.MaxDistanceM[l], byID: map[string]int32{}}
+	m.weight = 1
+	if red := r.Policy.DisabilityClassReduction[l]; red > 0 {
+		m.weight = int32(1 + red)
+	}
+	var pts []orb.Point
+	for oi := range r.Offers {
+		o := &r.Offers[oi]
+		if o.Level != l || o.Seats == 0 {
+			continue
+		}
+		s := &r.Schools[o.School]
+		m.byID[s.ID] = int32(len(m.offers))
+		m.offers = append(m.offers, int32(oi))
+		m.places = append(m.places, int32(o.Seats))
+		pts = append(pts, s.Loc)
+		m.feeder = append(m.feeder, feederSet(s.Feeder))
+	}
+	m.index = geo.NewPointIndex(pts)
+	catchAreas, catchSchool := m.catchments(cats)
+	m.apps = make([]candidateApp, len(eligible))
+	return m, parallel(ctx, len(eligible), progress, "lists "+l.String(), func(i int) {
+		m.apps[i] = m.newApp(r, eligible[i], catchAreas, catchSchool)
+	})
+}
+
+func feederSet(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
+// catchments indexes the level's published routes of schools in the market.
+func (m *market) catchments(cats []geo.Catchment) (*geo.AreaIndex, []int32) {
+	var shapes []orb.MultiPolygon
+	var schools []int32
+	for i := range cats {
+		if cats[i].Level != m.level {
+			continue
+		}
+		if j, ok := m.byID[cats[i].SchoolID]; ok {
+			shapes = append(shapes, cats[i].Shape)
+			schools = append(schools, j)
+		}
+	}
+	if len(shapes) == 0 {
+		return nil, nil
+	}
+	return geo.NewAreaIndex(shapes), schools
+}
+
+func (m *market) newApp(r *Result, gi int32, catchAreas *geo.AreaIndex, catchSchool []int32) candidateApp {
+	a := &r.Applicants[gi]
+	rank, _ := r.Policy.groupRank(a.Priority)
+	c := candidateApp{global: gi, loc: a.Loc, group: uint8(rank), temp: a.Residence == geo.Temporary,
+		disab: a.Disability, lottery: r.Placements[gi].Lottery, primary: a.PrimarySchool, prefs: a.Preferences}
+	if catchAreas != nil {
+		for _, ci := range catchAreas.Containing(a.Loc, nil) {
+			c.inCatch = append(c.inCatch, catchSchool[ci])
+		}
+		slices.Sort(c.inCatch)
+	}
+	c.list = m.buildList(&c, false, nil)
+	return c
+}
+
+// buildList returns the applicant's list: its preferences that the market
+// holds within the cap, in its order, then every other school within the cap
+// by (distance, id); only the nearest firstListLen of those unless full.
+func (m *market) buildList(c *candidateApp, full bool, dst []cand) []cand {
+	for _, id := range c.prefs {
+		j, ok := m.byID[id]
+		if !ok {
+			continue
+		}
+		d := geo.DistanceHaversine(c.loc, m.index.Point(int(j)))
+		if d <= m.capM {
+			dst = append(dst, cand{school: j, distM: int32(d)})
+		}
+	}
+	nPrefs := len(dst)
+	var near []geo.Candidate
+	if full {
+		near = m.index.Within(c.loc, m.capM, nil)
+	} else {
+		near = m.index.Nearest(c.loc, firstListLen, m.capM, nil)
+	}
+	for _, n := range near {
+		if !containsSchool(dst[:nPrefs], n.Index) {
+			dst = append(dst, cand{school: n.Index, distM: n.DistM})
+		}
+	}
+	return dst
+}
+
+func containsSchool(cs []cand, j int32) bool {
+	for _, c := range cs {
+		if c.school == j {
+			return true
+		}
+	}
+	return false
+}
+
+// extend completes the applicant's list, keeping its order, and reports
+// whether it grew.
+func (m *market) extend(c *candidateApp) bool {
+	if c.full {
+		return false
+	}
+	n := len(c.list)
+	c.list = m.buildList(c, true, c.list[:0:0])
+	c.full = true
+	return len(c.list) > n
+}
+
+// parallel runs fn(i) for i in [0, n) on all cores, reporting progress and
+// stopping early when ctx is done.
+func parallel(ctx context.Context, n int, progress Progress, stage string, fn func(i int)) error {
+	workers := runtime.GOMAXPROCS(0)
+	const block = 4096
+	var next, done int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				mu.Lock()
+				lo := next
+				next += block
+				mu.Unlock()
+				if lo >= int64(n) {
+					return
+				}
+				hi := min(lo+block, int64(n))
+				for i := lo; i < hi; i++ {
+					fn(int(i))
+				}
+				mu.Lock()
+				done += hi - lo
+				progress.Report(stage, int(done), n)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return ctx.Err()
+}

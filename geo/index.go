@@ -1,0 +1,135 @@
+package geo
+
+// This is the only file that imports the R-tree. Every search is two-phase:
+// a bounding-box query on the tree, then the exact test (haversine metres or
+// point-in-polygon), with results ordered by a stable key, because the tree
+// itself returns items in no defined order.
+
+import (
+	"slices"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
+	"github.com/tidwall/rtree"
+)
+
+// Candidate is a point of a PointIndex at an integer distance, in metres,
+// from a query point.
+type Candidate struct {
+	Index int32 // position of the point in the slice given to NewPointIndex
+	DistM int32 // DistanceHaversine to the query point
+}
+
+// PointIndex answers radius and nearest queries over a fixed set of points,
+// such as the schools that offer one level. Ties in distance break by the
+// point's position, so callers give the points in id order to get the
+// contract's (distance, id) order. It is safe for concurrent queries.
+type PointIndex struct {
+	tree rtree.RTreeGN[float64, int32]
+	pts  []orb.Point
+}
+
+// NewPointIndex indexes pts; pts must not change afterwards.
+func NewPointIndex(pts []orb.Point) *PointIndex {
+	ix := &PointIndex{pts: pts}
+	for i, p := range pts {
+		ix.tree.Insert(p, p, int32(i))
+	}
+	return ix
+}
+
+// Len returns the number of indexed points.
+func (ix *PointIndex) Len() int { return len(ix.pts) }
+
+// Within appends to dst every point whose distance to p is at most maxM
+// metres, sorted by (distance, position), and returns it.
+func (ix *PointIndex) Within(p orb.Point, maxM int, dst []Candidate) []Candidate {
+	start := len(dst)
+	b := BoundAround(p, maxM)
+	ix.tree.Search(b.Min, b.Max, func(_, _ [2]float64, i int32) bool {
+		if d := DistanceHaversine(p, ix.pts[i]); d <= maxM {
+			dst = append(dst, Candidate{Index: i, DistM: int32(d)})
+		}
+		return true
+	})
+	sortCandidates(dst[start:])
+	return dst
+}
+
+// Nearest appends to dst the k points nearest to p within maxM metres, in
+// (distance, position) order, and returns it. The result is always the
+// first k entries of what Within would return; fewer when fewer points lie
+// within maxM.
+func (ix *PointIndex) Nearest(p orb.Point, k, maxM int, dst []Candidate) []Candidate {
+	if k <= 0 {
+		return dst
+	}
+	start := len(dst)
+	for r := min(firstNearestRadiusM, maxM); ; r = min(2*r, maxM) {
+		dst = ix.Within(p, r, dst[:start])
+		// Every point within r is found, and any other is farther than r,
+		// so once k are found they are the k nearest.
+		if len(dst)-start >= k || r == maxM {
+			break
+		}
+	}
+	return dst[:start+min(k, len(dst)-start)]
+}
+
+// firstNearestRadiusM is the radius a nearest search tries first; it grows
+// by doubling up to the cap.
+const firstNearestRadiusM = 1000
+
+func sortCandidates(cs []Candidate) {
+	slices.SortFunc(cs, func(a, b Candidate) int {
+		if a.DistM != b.DistM {
+			return int(a.DistM - b.DistM)
+		}
+		return int(a.Index - b.Index)
+	})
+}
+
+// AreaIndex finds which of a fixed set of areas (wards, catchments) contain
+// a point. It is safe for concurrent queries.
+type AreaIndex struct {
+	tree  rtree.RTreeGN[float64, int32]
+	areas []orb.MultiPolygon
+}
+
+// NewAreaIndex indexes areas; they must not change afterwards.
+func NewAreaIndex(areas []orb.MultiPolygon) *AreaIndex {
+	ix := &AreaIndex{areas: areas}
+	for i, a := range areas {
+		for _, poly := range a {
+			b := poly.Bound()
+			ix.tree.Insert(b.Min, b.Max, int32(i))
+		}
+	}
+	return ix
+}
+
+// Containing appends to dst the positions of the areas that contain p
+// (boundary included), in increasing order, and returns it.
+func (ix *AreaIndex) Containing(p orb.Point, dst []int32) []int32 {
+	start := len(dst)
+	ix.tree.Search(p, p, func(_, _ [2]float64, i int32) bool {
+		if !slices.Contains(dst[start:], i) && planar.MultiPolygonContains(ix.areas[i], p) {
+			dst = append(dst, i)
+		}
+		return true
+	})
+	slices.Sort(dst[start:])
+	return dst
+}
+
+// First returns the lowest position of an area containing p, or -1.
+func (ix *AreaIndex) First(p orb.Point) int {
+	var buf [4]int32
+	if found := ix.Containing(p, buf[:0]); len(found) > 0 {
+		return int(found[0])
+	}
+	return -1
+}
+
+// Point returns the indexed point at position i.
+func (ix *PointIndex) Point(i int) orb.Point { return ix.pts[i] }
