@@ -1,11 +1,11 @@
 package allocator
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/catchment/catchment/geo"
@@ -81,20 +81,37 @@ func newResult(in Input) *Result {
 	r.Levels = slices.Clone(r.Levels)
 	slices.Sort(r.Levels)
 	r.Levels = slices.Compact(r.Levels)
-	r.Schools = slices.Clone(in.Schools)
-	slices.SortFunc(r.Schools, func(a, b geo.School) int { return cmp.Compare(a.ID, b.ID) })
-	for _, a := range in.Applicants {
-		if slices.Contains(r.Levels, a.Level) {
-			r.Applicants = append(r.Applicants, a)
-		}
-	}
-	slices.SortFunc(r.Applicants, func(a, b geo.Applicant) int { return cmp.Compare(a.ID, b.ID) })
+	r.Schools = sortedByID(in.Schools, func(s *geo.School) string { return s.ID }, nil)
+	r.Applicants = sortedByID(in.Applicants, func(a *geo.Applicant) string { return a.ID },
+		func(a *geo.Applicant) bool { return slices.Contains(r.Levels, a.Level) })
 	r.Placements = make([]Placement, len(r.Applicants))
 	_ = parallel(context.Background(), len(r.Applicants), nil, "", func(i int) {
 		r.Placements[i] = Placement{School: -1, Lottery: Lottery(r.Seed, r.Applicants[i].ID)}
 	})
 	r.layOffers()
 	return r
+}
+
+// sortedByID returns the items that keep accepts (all when keep is nil),
+// sorted by id in byte order. It sorts (id, position) pairs rather than the
+// large structs themselves.
+func sortedByID[T any](items []T, id func(*T) string, keep func(*T) bool) []T {
+	type entry struct {
+		id  string
+		pos int32
+	}
+	order := make([]entry, 0, len(items))
+	for i := range items {
+		if keep == nil || keep(&items[i]) {
+			order = append(order, entry{id(&items[i]), int32(i)})
+		}
+	}
+	slices.SortFunc(order, func(a, b entry) int { return strings.Compare(a.id, b.id) })
+	out := make([]T, len(order))
+	for i, e := range order {
+		out[i] = items[e.pos]
+	}
+	return out
 }
 
 // layOffers creates one offer per (school, level) the school lists, in

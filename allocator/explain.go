@@ -70,7 +70,7 @@ func (r *Result) Explain(applicantID string) (*Explanation, error) {
 	m := r.markets[a.Level]
 	ai, _ := slices.BinarySearchFunc(m.apps, int32(gi), func(c candidateApp, g int32) int { return cmp.Compare(c.global, g) })
 	c := &m.apps[ai]
-	list := m.buildList(c, true, nil)
+	list, _ := m.buildList(c, -1, nil)
 	for rank, cd := range list {
 		if p.Status == Assigned && rank+1 >= int(p.ChoiceRank) {
 			break
@@ -118,8 +118,8 @@ func (r *Result) beat(m *market, ai int32, rank int, cd cand) Beat {
 	mine := m.priority(ai, cd.school, cd.distM)
 	lc := &m.apps[last.app]
 	b.CutoffGroup = r.groupName(lc.group)
-	b.CutoffDistM = int(lc.list[m.pos[last.app]].distM)
-	b.Why = fmt.Sprintf("full (%s); %s", seatWords(int(m.seats[st][cd.school]), st == stageDisability), m.compare(mine, last, r))
+	b.CutoffDistM = int(m.distOf(last.app))
+	b.Why = fmt.Sprintf("full (%s); %s", seatWords(int(m.seats[st][cd.school]), st == stageDisability), m.compare(mine, last, cd.school, r))
 	return b
 }
 
@@ -134,17 +134,28 @@ func seatWords(n int, disability bool) string {
 	return s
 }
 
+// distTo returns an applicant's distance to a local school.
+func (m *market) distTo(a, school int32) int32 {
+	return int32(geo.DistanceHaversine(m.apps[a].loc, m.index.Point(int(school))))
+}
+
+// distOf returns the distance of an admitted applicant to its school.
+func (m *market) distOf(a int32) int32 { return m.apps[a].list[m.pos[a]].distM }
+
 // compare says, in words, on which key the last admitted child ranked
 // before this one.
-func (m *market) compare(mine, last prio, r *Result) string {
-	for i, key := range m.pol.PriorityOrder {
-		if mine.k[i] == last.k[i] {
+func (m *market) compare(mine, last prio, school int32, r *Result) string {
+	a, b := &m.apps[mine.app], &m.apps[last.app]
+	for _, key := range m.pol.PriorityOrder {
+		mv := m.keyValue(a, key, school, m.distTo(mine.app, school))
+		lv := m.keyValue(b, key, school, m.distOf(last.app))
+		if mv == lv {
 			continue
 		}
-		if mine.k[i] < last.k[i] {
+		if mv < lv {
 			return "this child ranked before the last admitted child; deferred acceptance should have admitted it (report this)"
 		}
-		return m.keyWords(key, mine.k[i], last.k[i], r)
+		return m.keyWords(key, mv, lv, r)
 	}
 	return "same priority on every key; ties break by applicant id, and the last admitted child's id sorts first"
 }

@@ -44,6 +44,7 @@ type candidateApp struct {
 	inCatch []int32 // local schools whose catchment contains the home
 	list    []cand  // the applicant's schools, generated lazily
 	full    bool    // list holds every school within the cap
+	listed  int32   // length of the full list, kept when an exhausted list is dropped
 }
 
 // cand is a school on an applicant's list.
@@ -127,14 +128,15 @@ func (m *market) newApp(r *Result, gi int32, catchAreas *geo.AreaIndex, catchSch
 		}
 		slices.Sort(c.inCatch)
 	}
-	c.list = m.buildList(&c, false, nil)
+	c.list, c.full = m.buildList(&c, firstListLen, nil)
 	return c
 }
 
 // buildList returns the applicant's list: its preferences that the market
-// holds within the cap, in its order, then every other school within the cap
-// by (distance, id); only the nearest firstListLen of those unless full.
-func (m *market) buildList(c *candidateApp, full bool, dst []cand) []cand {
+// holds within the cap, in its order, then the nearest n schools within the
+// cap by (distance, id) (all of them when n < 0), and whether the list is
+// complete. A longer list always begins with a shorter one.
+func (m *market) buildList(c *candidateApp, n int, dst []cand) ([]cand, bool) {
 	for _, id := range c.prefs {
 		j, ok := m.byID[id]
 		if !ok {
@@ -147,17 +149,19 @@ func (m *market) buildList(c *candidateApp, full bool, dst []cand) []cand {
 	}
 	nPrefs := len(dst)
 	var near []geo.Candidate
-	if full {
+	complete := n < 0
+	if complete {
 		near = m.index.Within(c.loc, m.capM, nil)
 	} else {
-		near = m.index.Nearest(c.loc, firstListLen, m.capM, nil)
+		near = m.index.Nearest(c.loc, n, m.capM, nil)
+		complete = len(near) < n
 	}
-	for _, n := range near {
-		if !containsSchool(dst[:nPrefs], n.Index) {
-			dst = append(dst, cand{school: n.Index, distM: n.DistM})
+	for _, nc := range near {
+		if !containsSchool(dst[:nPrefs], nc.Index) {
+			dst = append(dst, cand{school: nc.Index, distM: nc.DistM})
 		}
 	}
-	return dst
+	return dst, complete
 }
 
 func containsSchool(cs []cand, j int32) bool {
@@ -170,14 +174,15 @@ func containsSchool(cs []cand, j int32) bool {
 }
 
 // extend completes the applicant's list, keeping its order, and reports
-// whether it grew.
+// whether it grew. An applicant rejected by its nearest schools is, in a
+// shortage area, likely to go far down its list: one complete search costs
+// less than several growing ones.
 func (m *market) extend(c *candidateApp) bool {
 	if c.full {
 		return false
 	}
 	n := len(c.list)
-	c.list = m.buildList(c, true, c.list[:0:0])
-	c.full = true
+	c.list, c.full = m.buildList(c, -1, c.list[:0:0])
 	return len(c.list) > n
 }
 

@@ -25,6 +25,9 @@ const (
 	KeyLottery     Key = "lottery"      // the applicant's lottery number, lower first
 )
 
+// maxGroups is the most priority groups a policy may list.
+const maxGroups = 254
+
 var knownKeys = [numKeys]Key{KeyPriority, KeyInCatchment, KeyFeeder, KeyResidence, KeyDistance, KeyLottery}
 
 const numKeys = 6
@@ -147,6 +150,9 @@ func (p Policy) Validate() error {
 	}
 	if err := checkNames(p.PriorityGroups); err != nil {
 		return bad("priority_groups", "%v", err)
+	}
+	if len(p.PriorityGroups) > maxGroups {
+		return bad("priority_groups", "%d groups, at most %d", len(p.PriorityGroups), maxGroups)
 	}
 	if p.AgeExceptionYears < 0 || p.AgeExceptionYears > 10 {
 		return bad("age_exception_years", "%d, want 0..10", p.AgeExceptionYears)

@@ -70,8 +70,8 @@ func (m *market) record(r *Result) {
 		c := &m.apps[ai]
 		p := &r.Placements[c.global]
 		pos := m.pos[ai]
-		if int(pos) >= len(c.list) {
-			p.Status, p.Reason, p.Listed = Unassigned, m.unassignedReason(c), int32(len(c.list))
+		if c.list == nil || int(pos) >= len(c.list) {
+			p.Status, p.Reason, p.Listed = Unassigned, m.unassignedReason(c), c.listed
 			continue
 		}
 		cd := c.list[pos]
@@ -109,8 +109,8 @@ func assignedReason(rank int) string {
 }
 
 func (m *market) unassignedReason(c *candidateApp) string {
-	if len(c.list) == 0 {
+	if c.listed == 0 {
 		return fmt.Sprintf("no school offers %s places within %d m", m.level, m.capM)
 	}
-	return fmt.Sprintf("every school within %d m (%d) was full at this child's priority", m.capM, len(c.list))
+	return fmt.Sprintf("every school within %d m (%d) was full at this child's priority", m.capM, c.listed)
 }

@@ -5,23 +5,47 @@ import (
 	"slices"
 )
 
-// prio is an applicant's priority at one school: the policy's keys in
-// policy order, then the applicant's position (id order) as the last tie
-// break. Lower ranks first.
+// prio is an applicant's priority at one school: the policy's keys packed,
+// in policy order, into a 128-bit big-endian number (hi, lo), then the
+// applicant's position (id order) as the last tie break. Lower ranks first.
+// Fields are wide enough for every valid policy: see keyBits.
 type prio struct {
-	k   [numKeys]uint64
-	app int32 // market applicant
+	hi, lo uint64
+	app    int32 // market applicant
+}
+
+// keyBits is the width of each key in a packed prio: up to 255 priority
+// groups, three yes/no keys, distances below 2^20 m (the policy caps them at
+// 100 km) and the 64-bit lottery: 95 bits in all.
+func keyBits(k Key) uint {
+	switch k {
+	case KeyPriority:
+		return 8
+	case KeyDistance:
+		return 20
+	case KeyLottery:
+		return 64
+	}
+	return 1
 }
 
 func (m *market) priority(ai int32, school int32, distM int32) prio {
 	c := &m.apps[ai]
 	p := prio{app: ai}
-	for i, key := range m.pol.PriorityOrder {
-		p.k[i] = m.keyValue(c, key, school, distM)
+	for _, key := range m.pol.PriorityOrder {
+		w := keyBits(key)
+		v := m.keyValue(c, key, school, distM)
+		if w == 64 {
+			p.hi, p.lo = p.lo, v
+			continue
+		}
+		p.hi = p.hi<<w | p.lo>>(64-w)
+		p.lo = p.lo<<w | v
 	}
 	return p
 }
 
+// keyValue returns one key of an applicant at a school; lower ranks first.
 func (m *market) keyValue(c *candidateApp, key Key, school, distM int32) uint64 {
 	switch key {
 	case KeyPriority:
@@ -29,7 +53,7 @@ func (m *market) keyValue(c *candidateApp, key Key, school, distM int32) uint64 
 	case KeyInCatchment:
 		return boolKey(!slices.Contains(c.inCatch, school))
 	case KeyFeeder:
-		return boolKey(!m.feeder[school][c.primary] || c.primary == "")
+		return boolKey(!m.feeder[school][c.primary])
 	case KeyResidence:
 		return boolKey(c.temp)
 	case KeyDistance:
@@ -49,8 +73,11 @@ func boolKey(b bool) uint64 {
 
 // before reports whether a ranks strictly before b.
 func (a prio) before(b prio) bool {
-	if c := slices.Compare(a.k[:], b.k[:]); c != 0 {
-		return c < 0
+	if a.hi != b.hi {
+		return a.hi < b.hi
+	}
+	if a.lo != b.lo {
+		return a.lo < b.lo
 	}
 	return a.app < b.app
 }
@@ -130,6 +157,7 @@ func (m *market) deferredAcceptance(ctx context.Context, apps []int32, seats []i
 		}
 		if int(i) >= len(c.list) {
 			pos[a] = int32(len(c.list)) // exhausted
+			c.listed, c.list = int32(len(c.list)), nil
 			continue
 		}
 		pos[a] = i
@@ -139,9 +167,15 @@ func (m *market) deferredAcceptance(ctx context.Context, apps []int32, seats []i
 			continue
 		}
 		h := &res.held[s]
-		h.push(m.priority(a, s, c.list[i].distM))
-		if int32(len(*h)) > seats[s] {
+		p := m.priority(a, s, c.list[i].distM)
+		switch {
+		case int32(len(*h)) < seats[s]:
+			h.push(p)
+		case p.before(h.worst()):
+			h.push(p)
 			free = append(free, h.pop().app)
+		default: // full, and a ranks after everyone held: rejected at once
+			free = append(free, a)
 		}
 	}
 	return res, nil

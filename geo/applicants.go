@@ -14,7 +14,7 @@ func DecodeApplicants(file string, data []byte) ([]Applicant, error) {
 	if ps != nil {
 		return nil, ps
 	}
-	apps, ps := parseFeatures(file, raws, parseApplicant)
+	apps, ps := parseFeatures(file, raws, parseApplicantFast, parseApplicant)
 	ids, at := make([]string, len(apps)), make([]int, len(apps))
 	for i := range apps {
 		ids[i], at[i] = apps[i].ID, apps[i].Feature

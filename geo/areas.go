@@ -13,7 +13,7 @@ func DecodeWards(file string, data []byte) ([]Ward, error) {
 	if ps != nil {
 		return nil, ps
 	}
-	wards, ps := parseFeatures(file, raws, func(l *located, f *rawFeature) (Ward, bool) {
+	wards, ps := parseFeatures(file, raws, nil, func(l *located, f *rawFeature) (Ward, bool) {
 		w := Ward{Feature: l.feature}
 		var okCode, okName, okGeom bool
 		w.Code, okCode = featureID(l, f, "code")
@@ -44,7 +44,7 @@ func DecodeCatchments(file string, data []byte) ([]Catchment, error) {
 	if ps != nil {
 		return nil, ps
 	}
-	cs, ps := parseFeatures(file, raws, func(l *located, f *rawFeature) (Catchment, bool) {
+	cs, ps := parseFeatures(file, raws, nil, func(l *located, f *rawFeature) (Catchment, bool) {
 		c := Catchment{Feature: l.feature}
 		var okID, okLevel, okGeom bool
 		c.SchoolID, okID = l.reqString(f, "school_id")

@@ -21,96 +21,36 @@ type rawFeature struct {
 }
 
 // splitFeatures checks that data is a GeoJSON FeatureCollection and returns
-// its features undecoded. A problem here concerns the whole file, or names
-// the feature whose JSON is malformed.
+// its features undecoded, with their byte offsets. A problem here concerns
+// the whole file, or names the feature whose JSON is malformed.
 func splitFeatures(file string, data []byte) ([]json.RawMessage, Problems) {
-	whole := func(format string, args ...any) Problems {
-		return Problems{{File: file, Feature: WholeFile, Msg: fmt.Sprintf(format, args...)}}
-	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, whole("empty file")
+		return nil, Problems{{File: file, Feature: WholeFile, Msg: "empty file"}}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, whole("not a GeoJSON object: %s", describeJSONError(data, err))
-	}
-	var features []json.RawMessage
-	var typ string
-	sawFeatures := false
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return nil, whole("malformed JSON: %s", describeJSONError(data, err))
-		}
-		switch key {
-		case "type":
-			if err := dec.Decode(&typ); err != nil {
-				return nil, whole("malformed \"type\": %s", describeJSONError(data, err))
-			}
-		case "features":
-			sawFeatures = true
-			var ps Problems
-			features, ps = decodeFeatureArray(file, data, dec)
-			if ps != nil {
-				return nil, ps
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, whole("malformed JSON in %q: %s", key, describeJSONError(data, err))
-			}
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, whole("malformed JSON: %s", describeJSONError(data, err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, whole("unexpected data after the FeatureCollection")
-	}
-	if typ != "FeatureCollection" {
-		return nil, whole("type is %q, want \"FeatureCollection\"", typ)
-	}
-	if !sawFeatures {
-		return nil, whole("no \"features\" array")
-	}
-	return features, nil
-}
-
-func decodeFeatureArray(file string, data []byte, dec *json.Decoder) ([]json.RawMessage, Problems) {
-	if err := expectDelim(dec, '['); err != nil {
-		return nil, Problems{{File: file, Feature: WholeFile, Property: "features", Msg: "not an array: " + describeJSONError(data, err)}}
-	}
-	var out []json.RawMessage
-	for dec.More() {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, Problems{{File: file, Feature: len(out), Msg: "malformed JSON: " + describeJSONError(data, err)}}
-		}
-		out = append(out, raw)
-	}
-	if err := expectDelim(dec, ']'); err != nil {
-		return nil, Problems{{File: file, Feature: len(out), Msg: "malformed JSON: " + describeJSONError(data, err)}}
-	}
-	return out, nil
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
+	c, err := splitCollection(data)
 	if err != nil {
-		return err
+		p := Problem{File: file, Feature: WholeFile, Msg: "malformed JSON: " + describeJSONError(data, err)}
+		var fe *featureSyntaxError
+		if errors.As(err, &fe) {
+			p.Feature = fe.feature
+		}
+		return nil, Problems{p}
 	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("found %v where %q was expected", tok, string(want))
+	switch {
+	case c.typ != "FeatureCollection":
+		return nil, Problems{{File: file, Feature: WholeFile, Property: "type", Msg: fmt.Sprintf("%q, want \"FeatureCollection\"", c.typ)}}
+	case !c.hasFeatures:
+		return nil, Problems{{File: file, Feature: WholeFile, Msg: "no \"features\" array"}}
 	}
-	return nil
+	return c.features, nil
 }
 
 // describeJSONError adds the line and column of a syntax error.
 func describeJSONError(data []byte, err error) string {
-	var se *json.SyntaxError
+	var se *syntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(data, se.Offset)
-		return fmt.Sprintf("%v at line %d, column %d", se, line, col)
+		line, col := lineCol(data, int64(se.offset))
+		return fmt.Sprintf("%s at line %d, column %d", se.msg, line, col)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return "unexpected end of file"
@@ -132,7 +72,10 @@ func lineCol(data []byte, offset int64) (line, col int) {
 // returns the results in file order together with every problem found.
 // parse reports problems through l and returns ok=false when the feature is
 // unusable.
-func parseFeatures[T any](file string, raws []json.RawMessage, parse func(l *located, f *rawFeature) (T, bool)) ([]T, Problems) {
+//
+// fast, when not nil, is tried first on each raw feature; it returns
+// ok=false to leave the feature to parse.
+func parseFeatures[T any](file string, raws []json.RawMessage, fast func(i int, raw json.RawMessage) (T, bool), parse func(l *located, f *rawFeature) (T, bool)) ([]T, Problems) {
 	out := make([]T, len(raws))
 	okAt := make([]bool, len(raws))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(raws)/2048))
@@ -145,6 +88,11 @@ func parseFeatures[T any](file string, raws []json.RawMessage, parse func(l *loc
 		go func(w, lo, hi int) {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
+				if fast != nil {
+					if out[i], okAt[i] = fast(i, raws[i]); okAt[i] {
+						continue
+					}
+				}
 				out[i], okAt[i] = parseOne(file, i, raws[i], &probs[w], parse)
 			}
 		}(w, lo, hi)

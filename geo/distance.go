@@ -26,18 +26,31 @@ const degToRad = math.Pi / 180
 // Every product is forced to float64 so that no platform fuses
 // multiply-adds differently.
 func DistanceHaversine(a, b orb.Point) int {
-	return int(math.Round(distanceHaversineFloat(a, b)))
+	return haversine(onSphere(a), onSphere(b))
 }
 
-func distanceHaversineFloat(a, b orb.Point) float64 {
-	lat1, lat2 := a[1]*degToRad, b[1]*degToRad
-	sLat := math.Sin((lat2 - lat1) / 2)
-	sLon := math.Sin((b[0] - a[0]) * degToRad / 2)
-	h := float64(sLat*sLat) + float64(float64(math.Cos(lat1)*math.Cos(lat2))*float64(sLon*sLon))
+// sphere is a point prepared for repeated distance computations: latitude
+// in radians and its cosine, longitude in degrees. Indexes keep one per
+// point so that a query computes fewer trigonometric functions; the
+// arithmetic is exactly that of DistanceHaversine.
+type sphere struct {
+	lat, cosLat, lonDeg float64
+}
+
+func onSphere(p orb.Point) sphere {
+	lat := p[1] * degToRad
+	return sphere{lat: lat, cosLat: math.Cos(lat), lonDeg: p[0]}
+}
+
+// haversine is DistanceHaversine on prepared points.
+func haversine(a, b sphere) int {
+	sLat := math.Sin((b.lat - a.lat) / 2)
+	sLon := math.Sin((b.lonDeg - a.lonDeg) * degToRad / 2)
+	h := float64(sLat*sLat) + float64(float64(a.cosLat*b.cosLat)*float64(sLon*sLon))
 	if h > 1 {
 		h = 1
 	}
-	return 2 * EarthRadiusM * math.Asin(math.Sqrt(h))
+	return int(math.Round(2 * EarthRadiusM * math.Asin(math.Sqrt(h))))
 }
 
 // metresPerDegreeLat is the length of one degree of latitude on the sphere.

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -53,7 +54,7 @@ func (l *located) reqInt(f *rawFeature, name string) (int, bool) {
 
 func (l *located) integer(name string, raw json.RawMessage) (int, bool) {
 	var n json.Number
-	if err := json.Unmarshal(raw, &n); err == nil {
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] != '"' && json.Unmarshal(t, &n) == nil {
 		if v, err := strconv.Atoi(n.String()); err == nil {
 			return v, true
 		}

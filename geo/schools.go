@@ -14,7 +14,7 @@ func DecodeSchools(file string, data []byte) ([]School, error) {
 	if ps != nil {
 		return nil, ps
 	}
-	schools, ps := parseFeatures(file, raws, parseSchool)
+	schools, ps := parseFeatures(file, raws, nil, parseSchool)
 	ids, at := make([]string, len(schools)), make([]int, len(schools))
 	for i := range schools {
 		ids[i], at[i] = schools[i].ID, schools[i].Feature

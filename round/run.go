@@ -99,13 +99,21 @@ func Run(ctx context.Context, req Request) (*Round, error) {
 	}
 	req.Progress.Report("render outputs", 0, 1)
 	defer req.Progress.Report("render outputs", 1, 1)
-	rd := &Round{Result: res, Dataset: ds, Summary: summarise(res, ds.Wards, Engine)}
+	rd := &Round{Result: res, Dataset: ds}
+	var assignments []byte
+	rendered := make(chan struct{})
+	go func() {
+		defer close(rendered)
+		assignments = renderAssignments(res)
+	}()
+	rd.Summary = summarise(res, ds.Wards, Engine)
 	summary, err := marshalFile(rd.Summary)
+	<-rendered
 	if err != nil {
 		return nil, err
 	}
 	rd.Files = []File{
-		{FileAssignments, renderAssignments(res)},
+		{FileAssignments, assignments},
 		{FileSchools, renderSchools(res)},
 		{FileSummary, summary},
 	}

@@ -1,0 +1,96 @@
+package geo
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// The fuzz tests feed arbitrary bytes to the decoders: they must never
+// panic, must return either applicants or located problems, and what they
+// accept must satisfy the data contract. CI runs each for a few seconds
+// (make fuzz); go test runs the seed corpus.
+
+func addSeeds(f *testing.F, pattern string, extra ...string) {
+	paths, _ := filepath.Glob(pattern)
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil {
+			f.Add(data)
+		}
+	}
+	for _, e := range extra {
+		f.Add([]byte(e))
+	}
+}
+
+func checkFailure(t *testing.T, err error) {
+	if err != nil && AsProblems(err) == nil {
+		t.Fatalf("error without located problems: %v", err)
+	}
+}
+
+func FuzzDecodeApplicants(f *testing.F) {
+	addSeeds(f, "../fixtures/*/applicants.geojson", fc(point(105.8, 21, goodApplicant)), `{"type":"FeatureCollection","features":[{]}`, "")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		apps, err := DecodeApplicants("f", data)
+		checkFailure(t, err)
+		seen := map[string]bool{}
+		for _, a := range apps {
+			if a.ID == "" || seen[a.ID] || int(a.Level) >= NumLevels || a.Loc[1] < -90 || a.Loc[1] > 90 || a.Loc[0] < -180 || a.Loc[0] > 180 {
+				t.Fatalf("accepted an applicant that breaks the contract: %+v", a)
+			}
+			seen[a.ID] = true
+		}
+	})
+}
+
+// FuzzApplicantFastPath checks that the fast path accepts nothing the
+// property-by-property path rejects, and decodes it identically.
+func FuzzApplicantFastPath(f *testing.F) {
+	f.Add([]byte(point(105.8, 21, goodApplicant)))
+	f.Add([]byte(point(105.8, 21, `{"id":"A1","level":"grade6","birth_year":2015,"residence":"temporary","priority":"g","disability":true,"preferences":["S1","S2"],"primary_school":"P"}`)))
+	f.Add([]byte(point(105.8, 21, `{"ID":"A1","level":"grade1","birth_year":2020,"residence":"permanent"}`)))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		fast, ok := parseApplicantFast(0, raw)
+		if !ok {
+			return
+		}
+		var ps Problems
+		slow, okSlow := parseOne("f", 0, json.RawMessage(raw), &ps, parseApplicant)
+		if !okSlow || len(ps) > 0 {
+			t.Fatalf("fast path accepted what the full check rejects: %v", ps)
+		}
+		fj, _ := json.Marshal(fast)
+		sj, _ := json.Marshal(slow)
+		if string(fj) != string(sj) {
+			t.Fatalf("fast %s != slow %s", fj, sj)
+		}
+	})
+}
+
+func FuzzDecodeSchools(f *testing.F) {
+	addSeeds(f, "../fixtures/*/schools.geojson", fc(point(105.8, 21, goodSchool)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		schools, err := DecodeSchools("f", data)
+		checkFailure(t, err)
+		for _, s := range schools {
+			for _, l := range Levels() {
+				if s.Seats[l] < 0 || s.Classes[l] < 0 {
+					t.Fatalf("negative seats accepted: %+v", s)
+				}
+			}
+		}
+	})
+}
+
+func FuzzDecodeAreas(f *testing.F) {
+	addSeeds(f, "../fixtures/*/catchments.geojson")
+	f.Add([]byte(fc(`{"type":"Feature","geometry":{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]},"properties":{"code":"1"}}`)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := DecodeWards("w", data)
+		checkFailure(t, err)
+		_, err = DecodeCatchments("c", data)
+		checkFailure(t, err)
+	})
+}
