@@ -1,0 +1,52 @@
+# The Makefile is the contract: CI calls these same targets.
+GO      ?= go
+BIN     := bin/catchment
+DEMO    := seeds/demo
+ROUND   := out/demo-round
+FUZZTIME ?= 10s
+
+.PHONY: all build test unit race fuzz lint bench demo demo-city clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/catchment
+
+## test: everything CI checks: lint, unit tests, race detector, short fuzzing
+test: lint unit race fuzz
+
+unit:
+	$(GO) test -count=1 ./...
+
+race:
+	$(GO) test -count=1 -race -short ./allocator/... ./round/... ./geo/...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeApplicants$$' -fuzztime $(FUZZTIME) ./geo
+	$(GO) test -run '^$$' -fuzz '^FuzzApplicantFastPath$$' -fuzztime $(FUZZTIME) ./geo
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSchools$$' -fuzztime $(FUZZTIME) ./geo
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAreas$$' -fuzztime $(FUZZTIME) ./geo
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: benchmarks at the real scale (the demo city, 400,000 applicants)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./round/ ./allocator/... ./geo/
+
+## demo-city: regenerate the demo city and check it is byte-identical to the published one
+demo-city: build
+	$(BIN) gen -q --out $(DEMO) > /dev/null
+	cd $(DEMO) && sha256sum --quiet -c ../demo.sha256
+
+## demo: run a full round on the demo city and print its summary
+demo: demo-city
+	rm -rf $(ROUND)
+	$(BIN) allocate --schools $(DEMO)/schools.geojson --applicants $(DEMO)/applicants.geojson \
+		--wards $(DEMO)/wards.geojson --policy $(DEMO)/policy.json \
+		--year 2026 --seed demo-2026 --out $(ROUND)
+	$(BIN) replay -q $(ROUND)
+
+clean:
+	rm -rf bin out $(DEMO)
