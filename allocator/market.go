@@ -19,6 +19,7 @@ type market struct {
 	offers []int32          // offer index (into Result.Offers) of each local school, in school id order
 	places []int32          // intake places of each local school
 	byID   map[string]int32 // school id -> local school
+	ids    []string         // local school -> id
 	index  *geo.PointIndex  // local schools
 	feeder []map[string]bool
 	apps   []candidateApp // eligible applicants, in id order
@@ -33,18 +34,21 @@ type market struct {
 // candidateApp is an eligible applicant with the data its priority keys
 // and its list of schools need.
 type candidateApp struct {
-	global  int32 // index into Result.Applicants
-	loc     orb.Point
-	group   uint8 // priority group rank; len(groups) for none
-	temp    bool
-	disab   bool
-	lottery uint64
-	primary string
-	prefs   []string
-	inCatch []int32 // local schools whose catchment contains the home
-	list    []cand  // the applicant's schools, generated lazily
-	full    bool    // list holds every school within the cap
-	listed  int32   // length of the full list, kept when an exhausted list is dropped
+	global   int32 // index into Result.Applicants
+	loc      orb.Point
+	group    uint8 // priority group rank; len(groups) for none
+	temp     bool
+	disab    bool
+	lottery  uint64
+	primary  string
+	prefs    []string
+	inCatch  []int32       // local schools whose catchment contains the home
+	list     []cand        // the applicant's schools, generated lazily
+	full     bool          // list holds every school within the cap
+	listed   int32         // length of the full list, kept when an exhausted list is dropped
+	reach    geo.Candidate // the last school listed by distance, when reached
+	reached  bool
+	searched int32 // radius, in metres, within which every school is listed
 }
 
 // cand is a school on an applicant's list.
@@ -74,6 +78,7 @@ func (r *Result) newMarket(ctx context.Context, l geo.Level, eligible []int32, c
 		}
 		s := &r.Schools[o.School]
 		m.byID[s.ID] = int32(len(m.offers))
+		m.ids = append(m.ids, s.ID)
 		m.offers = append(m.offers, int32(oi))
 		m.places = append(m.places, int32(o.Seats))
 		pts = append(pts, s.Loc)
@@ -137,6 +142,21 @@ func (m *market) newApp(r *Result, gi int32, catchAreas *geo.AreaIndex, catchSch
 // cap by (distance, id) (all of them when n < 0), and whether the list is
 // complete. A longer list always begins with a shorter one.
 func (m *market) buildList(c *candidateApp, n int, dst []cand) ([]cand, bool) {
+	dst = m.preferred(c, dst)
+	var near []geo.Candidate
+	complete := n < 0
+	if complete {
+		near = m.index.Within(c.loc, m.capM, nil)
+	} else {
+		near = m.index.Nearest(c.loc, n, m.capM, nil)
+		complete = len(near) < n
+	}
+	return m.appendNear(c, dst, near), complete
+}
+
+// preferred appends the applicant's preferences that the market holds
+// within the cap, in its order.
+func (m *market) preferred(c *candidateApp, dst []cand) []cand {
 	for _, id := range c.prefs {
 		j, ok := m.byID[id]
 		if !ok {
@@ -147,43 +167,67 @@ func (m *market) buildList(c *candidateApp, n int, dst []cand) ([]cand, bool) {
 			dst = append(dst, cand{school: j, distM: int32(d)})
 		}
 	}
-	nPrefs := len(dst)
-	var near []geo.Candidate
-	complete := n < 0
-	if complete {
-		near = m.index.Within(c.loc, m.capM, nil)
-	} else {
-		near = m.index.Nearest(c.loc, n, m.capM, nil)
-		complete = len(near) < n
-	}
+	return dst
+}
+
+// appendNear appends the schools of near that are not preferences, and
+// remembers the last one as how far the list reaches.
+func (m *market) appendNear(c *candidateApp, dst []cand, near []geo.Candidate) []cand {
 	for _, nc := range near {
-		if !containsSchool(dst[:nPrefs], nc.Index) {
+		if !slices.Contains(c.prefs, m.idOf(nc.Index)) {
 			dst = append(dst, cand{school: nc.Index, distM: nc.DistM})
 		}
 	}
-	return dst, complete
+	if len(near) > 0 {
+		c.reach, c.reached = near[len(near)-1], true
+		c.searched = max(c.searched, c.reach.DistM)
+	}
+	return dst
 }
 
-func containsSchool(cs []cand, j int32) bool {
-	for _, c := range cs {
-		if c.school == j {
+// idOf returns the id of a local school.
+func (m *market) idOf(j int32) string { return m.ids[j] }
+
+// extend lengthens the applicant's list, keeping its order, and reports
+// whether it grew: it doubles the radius searched (at least firstExtendM, at
+// most the cap, so it ends) and appends the schools beyond the last one
+// listed, in (distance, id) order.
+func (m *market) extend(c *candidateApp) bool {
+	for !c.full {
+		r := m.capM
+		if c.reached {
+			r = min(m.capM, max(2*int(c.searched), firstExtendM))
+		}
+		near := m.index.Within(c.loc, r, nil)
+		c.full, c.searched = r == m.capM, int32(r)
+		if c.reached {
+			near = near[afterReach(near, c.reach):]
+		}
+		n := len(c.list)
+		c.list = m.appendNear(c, c.list, near)
+		if len(c.list) > n {
 			return true
 		}
 	}
 	return false
 }
 
-// extend completes the applicant's list, keeping its order, and reports
-// whether it grew. An applicant rejected by its nearest schools is, in a
-// shortage area, likely to go far down its list: one complete search costs
-// less than several growing ones.
-func (m *market) extend(c *candidateApp) bool {
-	if c.full {
-		return false
+// firstExtendM is the smallest radius an extended list reaches.
+const firstExtendM = 1000
+
+// afterReach returns the position in near of the first school ranked after
+// reach by (distance, position).
+func afterReach(near []geo.Candidate, reach geo.Candidate) int {
+	i, _ := slices.BinarySearchFunc(near, reach, func(a, b geo.Candidate) int {
+		if a.DistM != b.DistM {
+			return int(a.DistM - b.DistM)
+		}
+		return int(a.Index - b.Index)
+	})
+	if i < len(near) && near[i] == reach {
+		i++
 	}
-	n := len(c.list)
-	c.list, c.full = m.buildList(c, -1, c.list[:0:0])
-	return len(c.list) > n
+	return i
 }
 
 // parallel runs fn(i) for i in [0, n) on all cores, reporting progress and

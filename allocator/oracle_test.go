@@ -258,7 +258,7 @@ func randomInput(rng *rand.Rand) Input {
 		return orb.Point{105.80 + float64(rng.IntN(12))*0.004, 21.00 + float64(rng.IntN(12))*0.004}
 	}
 	levels := []geo.Level{geo.Preschool3, geo.Grade1, geo.Grade6}
-	nSchools := 1 + rng.IntN(6)
+	nSchools := 1 + rng.IntN(16) // more than firstListLen, so that lists are extended
 	var in Input
 	in.Year, in.Seed, in.Mode, in.Policy = 2026, fmt.Sprint("s", rng.IntN(1000)), Stable, pol
 	for i := 0; i < nSchools; i++ {
@@ -282,7 +282,7 @@ func randomInput(rng *rand.Rand) Input {
 				Shape: orb.MultiPolygon{orb.Polygon{orb.Ring{{c[0] - 0.01, c[1] - 0.01}, {c[0] + 0.01, c[1] - 0.01}, {c[0] + 0.01, c[1] + 0.01}, {c[0] - 0.01, c[1] + 0.01}, {c[0] - 0.01, c[1] - 0.01}}}}})
 		}
 	}
-	nApps := 1 + rng.IntN(25)
+	nApps := 1 + rng.IntN(40)
 	for i := 0; i < nApps; i++ {
 		l := levels[rng.IntN(3)]
 		a := geo.Applicant{ID: fmt.Sprintf("A%02d", rng.IntN(100)*100+i), Loc: pos(), Level: l,

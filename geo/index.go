@@ -7,6 +7,7 @@ package geo
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
@@ -90,15 +91,21 @@ func sortCandidates(cs []Candidate) {
 	if len(cs) < 2 {
 		return
 	}
-	keys := make([]uint64, len(cs))
-	for i, c := range cs {
-		keys[i] = uint64(uint32(c.DistM))<<32 | uint64(uint32(c.Index))
+	buf := sortKeys.Get().(*[]uint64)
+	keys := (*buf)[:0]
+	for _, c := range cs {
+		keys = append(keys, uint64(uint32(c.DistM))<<32|uint64(uint32(c.Index)))
 	}
 	slices.Sort(keys)
 	for i, k := range keys {
 		cs[i] = Candidate{Index: int32(uint32(k)), DistM: int32(k >> 32)}
 	}
+	*buf = keys
+	sortKeys.Put(buf)
 }
+
+// sortKeys recycles the scratch space of sortCandidates across queries.
+var sortKeys = sync.Pool{New: func() any { return new([]uint64) }}
 
 // AreaIndex finds which of a fixed set of areas (wards, catchments) contain
 // a point. It is safe for concurrent queries.
