@@ -1,5 +1,3 @@
-// Package maps derives each school's catchment from a round, renders maps
-// for reports, and serves the ward preview page.
 package maps
 
 import (
@@ -25,7 +23,7 @@ func (v Viewer) CanSeeWard(code string) bool { return v.Role != "ward" || v.Ward
 
 // Errors a Source returns; the handler maps them to HTTP statuses.
 var (
-	ErrUnauthenticated = errors.New("maps: no valid token")           // 401
+	ErrUnauthenticated = errors.New("maps: no valid token")            // 401
 	ErrForbidden       = errors.New("maps: not allowed for this role") // 403
 	ErrNotFound        = errors.New("maps: no such round")             // 404
 )
@@ -57,6 +55,10 @@ type Approval struct {
 	Level   string `json:"level"`
 	By      string `json:"by"`
 	Note    string `json:"note"`
+	// Digest is the SHA-256 (hex) of the catchments GeoJSON the official
+	// approved, as GET /map/api/catchments served it (its ETag): what
+	// exactly was approved, for the audit log. Set by the handler.
+	Digest string `json:"digest"`
 }
 
 // Source is what the page needs from the server: authentication, the
