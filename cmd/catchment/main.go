@@ -28,6 +28,8 @@ func commands() []command {
 		{"explain", "explain one applicant's placement in a round", runExplain},
 		{"validate", "check input files and list every problem", runValidate},
 		{"gen", "generate the synthetic demo city", runGen},
+		{"catchments", "derive each school's catchment polygons from a round", runCatchments},
+		{"render", "draw a ward's catchments to PNG or SVG for reports", runRender},
 		{"version", "print the engine version", runVersion},
 	}
 }
