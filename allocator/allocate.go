@@ -33,7 +33,10 @@ type Input struct {
 	Schools    []geo.School
 	Applicants []geo.Applicant
 	Catchments []geo.Catchment // published routes; nil when none
-	Progress   Progress
+	// Compare also runs the other mode and reports the price of stability
+	// (Result.Comparison); the result itself is the Mode's.
+	Compare  bool
+	Progress Progress
 }
 
 // Allocate runs one allocation. It fails on an invalid policy, an unknown
@@ -50,16 +53,24 @@ func Allocate(ctx context.Context, in Input) (*Result, error) {
 	}
 	r := newResult(in)
 	eligible := r.checkEligibility()
-	var wg sync.WaitGroup
+	// Levels are independent markets: allocate them side by side, the
+	// largest first so that the cores stay busy to the end.
+	order := slices.Clone(r.Levels)
+	slices.SortStableFunc(order, func(a, b geo.Level) int { return len(eligible[b]) - len(eligible[a]) })
+	queue := make(chan geo.Level, len(order))
+	for _, l := range order {
+		queue <- l
+	}
+	close(queue)
 	errs := make([]error, geo.NumLevels)
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, l := range r.Levels {
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(order)); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs[l] = r.allocateLevel(ctx, l, eligible[l], in.Catchments, in.Progress)
+			for l := range queue {
+				errs[l] = r.allocateLevel(ctx, l, eligible[l], in.Catchments, in.Progress)
+			}
 		}()
 	}
 	wg.Wait()
@@ -68,7 +79,37 @@ func Allocate(ctx context.Context, in Input) (*Result, error) {
 			return nil, err
 		}
 	}
+	if in.Compare {
+		if err := r.addComparison(ctx, in); err != nil {
+			return nil, err
+		}
+	}
+	if r.Mode == Optimal {
+		r.Optimality = r.optimality()
+	}
 	return r, nil
+}
+
+// addComparison allocates the same input in the other mode and records
+// the price of stability, and the certificate when the other mode is the
+// optimal one.
+func (r *Result) addComparison(ctx context.Context, in Input) error {
+	in.Mode, in.Compare = otherMode(r.Mode), false
+	other, err := Allocate(ctx, in)
+	if err != nil {
+		return err
+	}
+	stable, optimal := r, other
+	if r.Mode == Optimal {
+		stable, optimal = other, r
+	}
+	if r.Comparison, err = compare(ctx, stable, optimal); err != nil {
+		return err
+	}
+	if r.Mode == Stable {
+		r.Optimality = other.Optimality
+	}
+	return nil
 }
 
 // newResult sorts the inputs by id, keeps the applicants of the levels to
@@ -163,8 +204,8 @@ func (r *Result) allocateLevel(ctx context.Context, l geo.Level, eligible []int3
 	switch r.Mode {
 	case Stable:
 		err = m.runStable(ctx)
-	default:
-		err = fmt.Errorf("allocator: mode %q is not available", r.Mode)
+	case Optimal:
+		err = m.runOptimal(ctx, progress)
 	}
 	if err != nil {
 		return err

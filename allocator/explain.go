@@ -106,19 +106,19 @@ func (r *Result) beat(m *market, ai int32, rank int, cd cand) Beat {
 		return b
 	}
 	st := m.stageOf(ai)
-	held := m.stages[st].held[cd.school]
-	if len(held) == 0 {
+	lastAt := m.last[st][cd.school]
+	if lastAt < 0 {
 		b.Why = "no seats for this child's group at this school"
 		if st == stageDisability {
 			b.Why = fmt.Sprintf("no seats for children with a disability (%d places, %d per such child)", o.Seats, m.weight)
 		}
 		return b
 	}
-	last := held.worst()
+	last := m.priority(lastAt, cd.school, m.distOf(lastAt))
 	mine := m.priority(ai, cd.school, cd.distM)
-	lc := &m.apps[last.app]
+	lc := &m.apps[lastAt]
 	b.CutoffGroup = r.groupName(lc.group)
-	b.CutoffDistM = int(m.distOf(last.app))
+	b.CutoffDistM = int(m.distOf(lastAt))
 	b.Why = fmt.Sprintf("full (%s); %s", seatWords(int(m.seats[st][cd.school]), st == stageDisability), m.compare(mine, last, cd.school, r))
 	return b
 }
@@ -140,7 +140,7 @@ func (m *market) distTo(a, school int32) int32 {
 }
 
 // distOf returns the distance of an admitted applicant to its school.
-func (m *market) distOf(a int32) int32 { return m.apps[a].list[m.pos[a]].distM }
+func (m *market) distOf(a int32) int32 { return m.placed[a].distM }
 
 // compare says, in words, on which key the last admitted child ranked
 // before this one.
@@ -244,9 +244,4 @@ func (e *Explanation) Text() string {
 		fmt.Fprintf(&b, "note: %s\n", e.Note)
 	}
 	return b.String()
-}
-
-// optimalWhy is filled in by the optimal mode.
-func (r *Result) optimalWhy(m *market, ai int32, cd cand) string {
-	return "the distance-optimal allocation gave this school's seats to other children"
 }

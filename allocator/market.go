@@ -26,9 +26,13 @@ type market struct {
 	weight int32          // places a child with a disability takes
 
 	// The outcome, filled by the mode's algorithm.
-	pos    []int32        // per applicant: list position of its school, len(list) if none
-	stages [2]stageResult // stable mode: who each school admitted, per stage
-	seats  [2][]int32     // stable mode: seats per school, per stage
+	placed   []cand       // per applicant: its school and distance; school -1 when unassigned
+	rank     []int32      // per applicant: 1-based rank of its school on its list, 0 when unassigned
+	listed   []int32      // per unassigned applicant: schools within the cap, all full
+	seats    [2][]int32   // per stage, per school: seats
+	last     [2][]int32   // per stage, per school: the admitted applicant ranked last, or -1
+	admitted [2][]int32   // per stage, per school: children admitted
+	opt      [2]*optStage // optimal mode: each stage's solution, for explanations
 }
 
 // candidateApp is an eligible applicant with the data its priority keys

@@ -78,6 +78,12 @@ type Result struct {
 	// Excluded lists, by index into Schools, the selective schools, which
 	// take no part in residence allocation.
 	Excluded []int32
+	// Comparison is the price of stability per level, when the input asked
+	// for it.
+	Comparison []Comparison
+	// Optimality holds the certificates of the optimal allocation (this
+	// result's, or the comparison's), per level.
+	Optimality []Optimality
 
 	markets [geo.NumLevels]*market // kept for explanations
 }

@@ -18,16 +18,20 @@ type applicantJSON struct {
 		Type        string    `json:"type"`
 		Coordinates []float64 `json:"coordinates"`
 	} `json:"geometry"`
-	Properties struct {
-		ID            *string  `json:"id"`
-		Level         *string  `json:"level"`
-		BirthYear     *int     `json:"birth_year"`
-		Residence     *string  `json:"residence"`
-		Priority      *string  `json:"priority"`
-		Disability    *bool    `json:"disability"`
-		Preferences   []string `json:"preferences"`
-		PrimarySchool *string  `json:"primary_school"`
-	} `json:"properties"`
+	Properties applicantProps `json:"properties"`
+}
+
+// applicantProps holds the properties the fast path reads; nil means
+// absent or null.
+type applicantProps struct {
+	ID            *string  `json:"id"`
+	Level         *string  `json:"level"`
+	BirthYear     *int     `json:"birth_year"`
+	Residence     *string  `json:"residence"`
+	Priority      *string  `json:"priority"`
+	Disability    *bool    `json:"disability"`
+	Preferences   []string `json:"preferences"`
+	PrimarySchool *string  `json:"primary_school"`
 }
 
 // parseApplicantFast decodes raw, or returns ok=false to ask for the slow
@@ -103,16 +107,7 @@ func distinctNonEmpty(ss []string) bool {
 // exactNames reports whether every property the fast path filled appears
 // under its exact name: encoding/json also matches names that differ in
 // case, which the data contract does not allow.
-func exactNames(raw []byte, p *struct {
-	ID            *string  `json:"id"`
-	Level         *string  `json:"level"`
-	BirthYear     *int     `json:"birth_year"`
-	Residence     *string  `json:"residence"`
-	Priority      *string  `json:"priority"`
-	Disability    *bool    `json:"disability"`
-	Preferences   []string `json:"preferences"`
-	PrimarySchool *string  `json:"primary_school"`
-}) bool {
+func exactNames(raw []byte, p *applicantProps) bool {
 	checks := []struct {
 		set  bool
 		name string

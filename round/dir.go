@@ -156,7 +156,8 @@ func Rerun(ctx context.Context, m *Manifest, resolve Resolver, levels []geo.Leve
 		}
 		in[ref.Role] = &Source{Path: path, ManifestPath: ref.Path, Data: data}
 	}
-	if levels == nil {
+	partial := levels != nil
+	if !partial {
 		for _, code := range m.Levels {
 			l, err := geo.ParseLevel(code)
 			if err != nil {
@@ -165,7 +166,7 @@ func Rerun(ctx context.Context, m *Manifest, resolve Resolver, levels []geo.Leve
 			levels = append(levels, l)
 		}
 	}
-	return Run(ctx, Request{Inputs: in, Year: m.Year, Seed: m.Seed, Mode: m.Mode, Levels: levels, Progress: progress})
+	return Run(ctx, Request{Inputs: in, Year: m.Year, Seed: m.Seed, Mode: m.Mode, Levels: levels, Compare: m.Compare && !partial, Progress: progress})
 }
 
 // ReplayReport is the outcome of a replay: the output files that match

@@ -22,11 +22,14 @@ const ManifestFormat = 1
 
 // Request describes one round.
 type Request struct {
-	Inputs   Inputs
-	Year     int    // calendar year the school year starts
-	Seed     string // lottery seed
-	Mode     allocator.Mode
-	Levels   []geo.Level // nil: every level
+	Inputs Inputs
+	Year   int    // calendar year the school year starts
+	Seed   string // lottery seed
+	Mode   allocator.Mode
+	Levels []geo.Level // nil: every level
+	// Compare also runs the other mode and reports the price of stability
+	// in the summary.
+	Compare  bool
 	Progress allocator.Progress
 }
 
@@ -64,6 +67,7 @@ type Manifest struct {
 	Year    int              `json:"year"`
 	Seed    string           `json:"seed"`
 	Levels  []string         `json:"levels"`
+	Compare bool             `json:"compare"`
 	Policy  allocator.Policy `json:"policy"`
 	Inputs  []FileRef        `json:"inputs"`
 	Outputs []FileRef        `json:"outputs"`
@@ -93,7 +97,8 @@ func Run(ctx context.Context, req Request) (*Round, error) {
 	}
 	req.Progress.Report("load inputs", 1, 1)
 	res, err := allocator.Allocate(ctx, allocator.Input{Year: req.Year, Seed: req.Seed, Mode: req.Mode, Policy: ds.Policy,
-		Levels: req.Levels, Schools: ds.Schools, Applicants: ds.Applicants, Catchments: ds.Catchments, Progress: req.Progress})
+		Levels: req.Levels, Schools: ds.Schools, Applicants: ds.Applicants, Catchments: ds.Catchments, Compare: req.Compare,
+		Progress: req.Progress})
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +133,7 @@ func Run(ctx context.Context, req Request) (*Round, error) {
 }
 
 func newManifest(req Request, res *allocator.Result, outputs []File) Manifest {
-	m := Manifest{Format: ManifestFormat, Engine: Engine, Mode: res.Mode, Year: res.Year, Seed: res.Seed, Policy: res.Policy}
+	m := Manifest{Format: ManifestFormat, Engine: Engine, Mode: res.Mode, Year: res.Year, Seed: res.Seed, Compare: req.Compare, Policy: res.Policy}
 	for _, l := range res.Levels {
 		m.Levels = append(m.Levels, l.String())
 	}

@@ -22,6 +22,12 @@ type Summary struct {
 	Wards      []WardSummary  `json:"wards"`
 	Selective  []string       `json:"selective_schools_excluded"`
 	WardSource string         `json:"ward_source"` // how applicants and schools were attributed to wards
+	// Optimality holds the certificate of the optimal allocation, per level,
+	// whenever one was computed (optimal mode, or the comparison).
+	Optimality []allocator.Optimality `json:"optimality,omitempty"`
+	// PriceOfStability compares the stable and the optimal allocation, per
+	// level, when the round asked for the comparison.
+	PriceOfStability []allocator.Comparison `json:"price_of_stability,omitempty"`
 }
 
 // LevelSummary holds the figures of one level (or of all, in Totals).
@@ -105,6 +111,7 @@ func summarise(r *allocator.Result, wards []geo.Ward, engine string) Summary {
 		s.Levels = append(s.Levels, ls)
 	}
 	s.Wards, s.WardSource = wardSummaries(r, wards)
+	s.Optimality, s.PriceOfStability = r.Optimality, r.Comparison
 	return s
 }
 

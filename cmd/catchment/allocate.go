@@ -94,6 +94,7 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	level := fs.String("level", "all", "level code, comma-separated codes, or all")
 	mode := fs.String("mode", "stable", "stable (deferred acceptance) or optimal (min-cost flow)")
 	timeLimit := fs.Duration("time-limit", 0, "give up after this long, e.g. 2m (0: no limit)")
+	compare := fs.Bool("compare", true, "also run the other mode and report the price of stability in summary.json")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file")
 	if err := parse(fs, args); err != nil {
@@ -137,7 +138,8 @@ func runAllocate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	done()
-	rd, err := round.Run(ctx, round.Request{Inputs: in, Year: *year, Seed: *seed, Mode: allocator.Mode(*mode), Levels: levels, Progress: prog.report})
+	rd, err := round.Run(ctx, round.Request{Inputs: in, Year: *year, Seed: *seed, Mode: allocator.Mode(*mode), Levels: levels,
+		Compare: *compare, Progress: prog.report})
 	if err != nil {
 		return explainTimeout(ctx, err, *timeLimit)
 	}
@@ -169,5 +171,18 @@ func printSummary(w io.Writer, dir string, s *round.Summary) {
 	for _, l := range rows {
 		fmt.Fprintf(w, "%-10s %9d %9d %9d %9d %6.1f%% %6.1f%% %8.0f %8d %7d\n", l.Level, l.Applicants, l.Assigned, l.Unassigned,
 			l.Ineligible, 100*l.PlacedShare, 100*l.FillRate, l.Distance.Mean, l.Distance.P95, l.Distance.Max)
+	}
+	if len(s.PriceOfStability) > 0 {
+		fmt.Fprintf(w, "\nprice of stability (stable vs distance-optimal)\n%-10s %9s %9s %14s %14s %9s %11s\n",
+			"level", "stable", "optimal", "stable_dist_m", "optimal_dist_m", "changed", "envy_pairs")
+		for _, c := range s.PriceOfStability {
+			fmt.Fprintf(w, "%-10s %9d %9d %14d %14d %9d %11d\n", c.Level, c.StableAssigned, c.OptimalAssigned,
+				c.StableDistanceM, c.OptimalDistanceM, c.ChangedSchool, c.OptimalEnvyPairs)
+		}
+	}
+	for _, o := range s.Optimality {
+		if !o.Verified {
+			fmt.Fprintf(w, "WARNING: %s optimality certificate not verified\n", o.Level)
+		}
 	}
 }

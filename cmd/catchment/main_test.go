@@ -105,3 +105,13 @@ func TestValidateAcceptsGoodInput(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.True(t, strings.HasPrefix(stdout, "ok: 2 schools, 2 applicants, 0 wards, 1 catchments"), stdout)
 }
+
+func TestATimeLimitThatExpiresGivesAClearErrorAndNoDirectory(t *testing.T) {
+	dir := fixture("ties-and-lottery")
+	out := filepath.Join(t.TempDir(), "r")
+	code, _, stderr := runCmd("allocate", "-q", "--schools", dir+"/schools.geojson", "--applicants", dir+"/applicants.geojson",
+		"--year", "2026", "--seed", "s", "--out", out, "--time-limit", "1ns")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "did not finish within --time-limit 1ns; nothing was written")
+	require.NoDirExists(t, out)
+}
