@@ -4,8 +4,9 @@ BIN     := bin/catchment
 DEMO    := seeds/demo
 ROUND   := out/demo-round
 FUZZTIME ?= 10s
+BUF     ?= buf
 
-.PHONY: all build test unit race fuzz lint bench demo demo-city clean
+.PHONY: all build test unit race fuzz lint bench demo demo-city clean generate check-generated
 
 all: build
 
@@ -19,7 +20,7 @@ unit:
 	$(GO) test -count=1 ./...
 
 race:
-	$(GO) test -count=1 -race -short ./allocator/... ./round/... ./geo/...
+	$(GO) test -count=1 -race -short ./allocator/... ./round/... ./geo/... ./server/... ./store/...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeApplicants$$' -fuzztime $(FUZZTIME) ./geo
@@ -27,13 +28,24 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSchools$$' -fuzztime $(FUZZTIME) ./geo
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAreas$$' -fuzztime $(FUZZTIME) ./geo
 
-lint:
+lint: check-generated
 	$(GO) vet ./...
+	$(BUF) lint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## bench: benchmarks at the real scale (the demo city, 400,000 applicants)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./round/ ./allocator/... ./geo/
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./round/ ./allocator/... ./geo/ ./server/ ./store/
+
+## generate: regenerate the Go code of proto/ (buf, protoc-gen-go, protoc-gen-go-grpc: see .ci/run)
+generate:
+	$(BUF) generate
+
+## check-generated: fail if the committed generated code differs from what generate writes
+check-generated:
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(BUF) generate -o "$$tmp" && \
+	diff -r -x '*.proto' proto "$$tmp/proto" || { echo "generated code is stale: run make generate"; exit 1; }
 
 ## demo-city: regenerate the demo city and check it is byte-identical to the published one
 demo-city: build

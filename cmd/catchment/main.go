@@ -30,6 +30,8 @@ func commands() []command {
 		{"gen", "generate the synthetic demo city", runGen},
 		{"catchments", "derive each school's catchment polygons from a round", runCatchments},
 		{"render", "draw a ward's catchments to PNG or SVG for reports", runRender},
+		{"serve", "serve the gRPC API and the ward map page", runServe},
+		{"audit", "verify the store's hash-chained audit log", runAudit},
 		{"version", "print the engine version", runVersion},
 	}
 }
