@@ -55,3 +55,32 @@ func forChunks(ctx context.Context, n, workers int, fn func(w, c, lo, hi int) er
 	}
 	return nil
 }
+
+// forGroups calls fn(worker, k) for every k in [0, groups) on up to the given number of goroutines, or
+// inline with one. fn must touch only its own group's data (and its worker's scratch), so that the
+// result does not depend on the scheduling.
+func forGroups(groups, workers int, fn func(w, k int)) {
+	workers = max(1, min(workers, groups))
+	if workers == 1 {
+		for k := range groups {
+			fn(0, k)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1) - 1)
+				if k >= groups {
+					return
+				}
+				fn(w, k)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -62,6 +62,7 @@ type solver struct {
 	leaves   []leave // moves in this phase, by the node left
 	price    []int64 // per node, nt components; the pool's price is always zero
 	g        *graph
+	batches  []*batch // one per worker, see fillNodes
 	sp       spScratch
 	aug      augScratch
 	stats    Stats
@@ -85,6 +86,10 @@ func newSolver(p *Problem, progress func(string, int, int)) *solver {
 	}
 	s.price = make([]int64, (m+1)*s.nt)
 	s.g = newGraph(m+1, s.bonus)
+	s.batches = make([]*batch, workers(p))
+	for w := range s.batches {
+		s.batches[w] = newBatch(m + 1)
+	}
 	s.sp.init(m+1, s.nt)
 	s.aug.init(m + 1)
 	return s
@@ -252,7 +257,7 @@ func (s *solver) rebalance() {
 }
 
 // rebuild refills every pair heap from the current assignment, one node at a time (so that the heaps
-// being filled stay in cache).
+// being filled stay in cache), the nodes in parallel.
 func (s *solver) rebuild() {
 	s.g.reset()
 	start := make([]int, s.m+2)
@@ -268,23 +273,59 @@ func (s *solver) rebuild() {
 		order[next[v]] = int32(i)
 		next[v]++
 	}
-	for v := int32(0); v <= s.pool; v++ {
-		s.g.begin(v)
-		for _, i := range order[start[v]:start[v+1]] {
-			s.insert(i, v, false)
-		}
-		s.g.end(v)
-	}
+	s.fillNodes(order, start)
 	s.stats.Rebuilds++
 }
 
-// insert adds applicant i's moves out of node v, where it now is; ordered keeps the heap order (else
-// the caller heapifies).
-func (s *solver) insert(i, v int32, ordered bool) {
-	put := s.g.add
-	if ordered {
-		put = s.g.push
+// parallelMin is the least number of items (moves, applicants) for which the heap updates of flush and
+// rebuild are spread over the workers; below it, starting goroutines costs more than it saves.
+const parallelMin = 1024
+
+// spread returns the number of workers for a heap update of n items.
+func (s *solver) spread(n int) int {
+	if n < parallelMin {
+		return 1
 	}
+	return len(s.batches)
+}
+
+// groupStarts appends to dst the start of every run of equal node(k) in [0, n), then n.
+func groupStarts(dst []int, n int, node func(k int) int32) []int {
+	for k := 0; k < n; k++ {
+		if k == 0 || node(k) != node(k-1) {
+			dst = append(dst, k)
+		}
+	}
+	return append(dst, n)
+}
+
+// fillNodes adds the moves of the applicants apps[start[g]:start[g+1]] out of their node, for every
+// group g (each one node, in increasing node order), and marks them as no longer moved. Nodes are
+// independent, so they are filled in parallel; pairs that do not exist yet are then created in node
+// order (see batch), which makes the heaps and pair lists the same as a serial fill's.
+func (s *solver) fillNodes(apps []int32, start []int) {
+	ws := s.batches[:s.spread(len(apps))]
+	forGroups(len(start)-1, len(ws), func(w, g int) {
+		b, group := ws[w], apps[start[g]:start[g+1]]
+		if len(group) == 0 {
+			return
+		}
+		v := s.loc[group[0]]
+		s.g.begin(b, v)
+		for _, i := range group {
+			s.insert(b, i, v)
+			s.logged[i] = false
+		}
+		s.g.end(b, v)
+	})
+	s.g.addFresh(ws)
+	s.g.collect(ws)
+}
+
+// insert adds applicant i's moves out of node v, where it now is, to the batch filling v (the caller
+// restores the heap order).
+func (s *solver) insert(w *batch, i, v int32) {
+	put := func(a, b int32, e entry) { s.g.add(w, a, b, e) }
 	t := int(s.tier[i])
 	schools, costs := s.arcs.of(i)
 	if v == s.pool {
@@ -346,50 +387,43 @@ func (s *solver) move(i, v int32) {
 }
 
 // flush updates the heaps after a phase's moves: stale tops at the nodes that lost applicants are
-// dropped, and every moved applicant's moves out of its new node are added, node by node.
+// dropped, and every moved applicant's moves out of its new node are added, node by node. A stale top
+// is always an applicant that left in this phase, so only the heaps that a leaver tops are cleaned:
+// cleaning pops every stale entry that surfaces, and a heap whose top is live is not touched again.
 func (s *solver) flush() {
 	slices.SortFunc(s.leaves, func(a, b leave) int {
 		return cmp.Or(cmp.Compare(a.from, b.from), cmp.Compare(a.app, b.app))
 	})
-	for k, l := range s.leaves {
-		if k == 0 || s.leaves[k-1].from != l.from {
-			s.g.index(l.from)
+	// Each node's heaps are cleaned by one worker; cleaning touches only the heaps of that node.
+	start := groupStarts(nil, len(s.leaves), func(k int) int32 { return s.leaves[k].from })
+	ws := s.batches[:s.spread(len(s.leaves))]
+	forGroups(len(start)-1, len(ws), func(w, g int) {
+		b, group := ws[w], s.leaves[start[g]:start[g+1]]
+		u := group[0].from
+		s.g.index(b, u)
+		for _, l := range group {
+			s.cleanLeaver(b, l.app, u)
 		}
-		s.cleanLeaver(l.app, l.from)
-		if k+1 == len(s.leaves) || s.leaves[k+1].from != l.from {
-			s.g.unindex(l.from)
-		}
-	}
+		s.g.unindex(b, u)
+	})
+	s.g.collect(ws)
 	s.leaves = s.leaves[:0]
 	slices.SortFunc(s.moved, func(a, b int32) int {
 		return cmp.Or(cmp.Compare(s.loc[a], s.loc[b]), cmp.Compare(a, b))
 	})
-	for k, i := range s.moved {
-		v := s.loc[i]
-		if k == 0 || s.loc[s.moved[k-1]] != v {
-			s.g.begin(v)
-		}
-		s.insert(i, v, false)
-		s.logged[i] = false
-		if k+1 == len(s.moved) || s.loc[s.moved[k+1]] != v {
-			s.g.end(v)
-		}
-	}
+	start = groupStarts(start[:0], len(s.moved), func(k int) int32 { return s.loc[s.moved[k]] })
+	s.fillNodes(s.moved, start)
 	s.moved = s.moved[:0]
 }
 
-// cleanLeaver drops stale tops from the heaps of the indexed node u that applicant i (which left u)
-// may top.
-func (s *solver) cleanLeaver(i, u int32) {
+// cleanLeaver drops stale tops from the heaps of the node u, indexed in w, that applicant i (which
+// left u) tops.
+func (s *solver) cleanLeaver(w *batch, i, u int32) {
 	schools, _ := s.arcs.of(i)
 	for _, b := range schools {
-		if p := s.g.localPair(b); p >= 0 {
-			s.g.cleanTop(p, s.loc)
-		}
+		s.g.cleanLeft(w, u, b, i, s.loc)
 	}
-	if p := s.g.localPair(s.pool); p >= 0 {
-		s.g.cleanTop(p, s.loc)
-	}
+	s.g.cleanLeft(w, u, s.pool, i, s.loc)
 }
 
 // maybeCompact rebuilds the heaps when stale entries outnumber live ones, so memory stays within
