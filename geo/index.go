@@ -6,6 +6,7 @@ package geo
 // itself returns items in no defined order.
 
 import (
+	"math"
 	"slices"
 	"sync"
 
@@ -26,9 +27,10 @@ type Candidate struct {
 // point's position, so callers give the points in id order to get the
 // contract's (distance, id) order. It is safe for concurrent queries.
 type PointIndex struct {
-	tree rtree.RTreeGN[float64, int32]
-	pts  []orb.Point
-	sph  []sphere
+	tree    rtree.RTreeGN[float64, int32]
+	pts     []orb.Point
+	sph     []sphere
+	spacing float64 // metres: the radius that would hold one point if they were spread evenly
 }
 
 // NewPointIndex indexes pts; pts must not change afterwards.
@@ -38,7 +40,22 @@ func NewPointIndex(pts []orb.Point) *PointIndex {
 		ix.tree.Insert(p, p, int32(i))
 		ix.sph[i] = onSphere(p)
 	}
+	ix.spacing = meanSpacingM(pts)
 	return ix
+}
+
+// meanSpacingM returns the radius, in metres, of a disc that would hold one
+// of pts if they were spread evenly over their bounding box; 0 for fewer
+// than two points.
+func meanSpacingM(pts []orb.Point) float64 {
+	if len(pts) < 2 {
+		return 0
+	}
+	b := orb.MultiPoint(pts).Bound()
+	mid := (b.Min[1] + b.Max[1]) / 2
+	w := (b.Max[0] - b.Min[0]) * metresPerDegreeLat * math.Cos(mid*degToRad)
+	h := (b.Max[1] - b.Min[1]) * metresPerDegreeLat
+	return math.Sqrt(max(w, 1) * max(h, 1) / (math.Pi * float64(len(pts))))
 }
 
 // Len returns the number of indexed points.
@@ -69,7 +86,7 @@ func (ix *PointIndex) Nearest(p orb.Point, k, maxM int, dst []Candidate) []Candi
 		return dst
 	}
 	start := len(dst)
-	for r := min(firstNearestRadiusM, maxM); ; r = min(2*r, maxM) {
+	for r := min(ix.firstRadiusM(k), maxM); ; r = min(2*r, maxM) {
 		dst = ix.Within(p, r, dst[:start])
 		// Every point within r is found, and any other is farther than r,
 		// so once k are found they are the k nearest.
@@ -80,9 +97,19 @@ func (ix *PointIndex) Nearest(p orb.Point, k, maxM int, dst []Candidate) []Candi
 	return dst[:start+min(k, len(dst)-start)]
 }
 
-// firstNearestRadiusM is the radius a nearest search tries first; it grows
-// by doubling up to the cap.
-const firstNearestRadiusM = 1000
+// firstRadiusM is the radius a search for the k nearest tries first: the
+// radius that would hold k points spread evenly, so that a search in a
+// dense place (one home among 100,000) does not measure thousands of
+// points; at most firstNearestRadiusM. It grows by doubling up to the cap.
+func (ix *PointIndex) firstRadiusM(k int) int {
+	r := ix.spacing * math.Sqrt(float64(k))
+	return int(min(max(r, minNearestRadiusM), firstNearestRadiusM))
+}
+
+const (
+	firstNearestRadiusM = 1000
+	minNearestRadiusM   = 16
+)
 
 // sortCandidates orders by (distance, position), sorting packed 64-bit
 // keys, which is several times faster than sorting with a comparison

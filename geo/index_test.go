@@ -32,15 +32,32 @@ func gridPoints(rng *rand.Rand, n int) []orb.Point {
 	return pts
 }
 
+// denseCluster returns n points on a 1 m grid within about 60 m of
+// (105.8, 21.0), a corner of gridPoints' range.
+func denseCluster(rng *rand.Rand, n int) []orb.Point {
+	pts := make([]orb.Point, n)
+	for i := range pts {
+		pts[i] = orb.Point{105.8 + float64(rng.IntN(60))*0.00001, 21.0 + float64(rng.IntN(60))*0.00001}
+	}
+	return pts
+}
+
 func TestPointIndexAgreesWithBruteForce(t *testing.T) {
 	const seed = 42
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	for iter := 0; iter < 300; iter++ {
 		pts := gridPoints(rng, 1+rng.IntN(300))
+		if iter%3 == 0 { // a dense cluster: nearest searches start below 100 m
+			pts = append(pts, denseCluster(rng, 2000)...)
+		}
 		ix := NewPointIndex(pts)
 		for q := 0; q < 20; q++ {
 			p := gridPoints(rng, 1)[0]
+			if iter%3 == 0 && q%2 == 0 {
+				p = denseCluster(rng, 1)[0]
+				p[0] += (rng.Float64() - 0.5) * 0.002
+			}
 			maxM := rng.IntN(15000)
 			want := bruteWithin(pts, p, maxM)
 			require.Equal(t, want, ix.Within(p, maxM, nil), "within")

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -127,8 +128,13 @@ const (
 // BenchmarkLookup sends address lookups from 64 clients, each on its own
 // connection, at a paced 5,000 requests per second in total, against the
 // published demo-city round over loopback TCP. One iteration is one
-// second of load. Latency runs from each request's scheduled time, so a
-// server that falls behind is charged for the queueing too.
+// second of load. A request is charged from its scheduled time when the
+// client was still waiting for its previous answer then (a server that
+// falls behind pays for the queueing), else from when it was sent: a
+// sleeping goroutine wakes up to a millisecond late on an idle machine
+// (the runtime's poller waits in whole milliseconds), which is the load
+// generator's delay, not the server's. The sched metrics charge every
+// request from its scheduled time, delay included.
 func BenchmarkLookup(b *testing.B) {
 	files := demoCity(b)
 	h, dial := tcpServer(b)
@@ -146,22 +152,29 @@ func BenchmarkLookup(b *testing.B) {
 		_, err := clients[i].LookupAddress(as(tokOffice), points[i]) // connect and warm up
 		require.NoError(b, err)
 	}
+	runtime.GC() // the round's garbage is not the lookups' cost
 	b.ResetTimer()
-	lat := paceLookups(b, clients, points, b.N*lookupRate)
+	lat, sched := paceLookups(b, clients, points, b.N*lookupRate)
 	b.StopTimer()
-	slices.Sort(lat)
-	ms := func(q float64) float64 { return lat[int(q*float64(len(lat)-1))].Seconds() * 1000 }
-	b.ReportMetric(ms(0.50), "p50-ms")
-	b.ReportMetric(ms(0.99), "p99-ms")
-	b.ReportMetric(ms(0.999), "p99.9-ms")
-	b.ReportMetric(ms(1), "max-ms")
+	for _, m := range []struct {
+		name string
+		d    []time.Duration
+	}{{"", lat}, {"sched-", sched}} {
+		slices.Sort(m.d)
+		ms := func(q float64) float64 { return m.d[int(q*float64(len(m.d)-1))].Seconds() * 1000 }
+		b.ReportMetric(ms(0.50), "p50-"+m.name+"ms")
+		b.ReportMetric(ms(0.99), "p99-"+m.name+"ms")
+		b.ReportMetric(ms(0.999), "p99.9-"+m.name+"ms")
+		b.ReportMetric(ms(1), "max-"+m.name+"ms")
+	}
 	b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "req/s")
 }
 
 // paceLookups sends n lookups, request k scheduled at k/lookupRate
-// seconds, and returns each one's latency from its scheduled time.
-func paceLookups(b *testing.B, clients []pb.CatchmentServiceClient, points []*pb.LookupAddressRequest, n int) []time.Duration {
-	lat := make([]time.Duration, n)
+// seconds, and returns each one's latency as BenchmarkLookup charges it,
+// and from its scheduled time.
+func paceLookups(b *testing.B, clients []pb.CatchmentServiceClient, points []*pb.LookupAddressRequest, n int) (lat, sched []time.Duration) {
+	lat, sched = make([]time.Duration, n), make([]time.Duration, n)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c, client := range clients {
@@ -169,17 +182,21 @@ func paceLookups(b *testing.B, clients []pb.CatchmentServiceClient, points []*pb
 			ctx := as(tokOffice)
 			for k := c; k < n; k += len(clients) {
 				at := start.Add(time.Duration(k) * time.Second / lookupRate)
-				time.Sleep(time.Until(at))
+				from := at
+				if wait := time.Until(at); wait > 0 {
+					time.Sleep(wait)
+					from = time.Now()
+				}
 				if _, err := client.LookupAddress(ctx, points[k%len(points)]); err != nil {
 					b.Error(err)
 					return
 				}
-				lat[k] = time.Since(at)
+				lat[k], sched[k] = time.Since(from), time.Since(at)
 			}
 		})
 	}
 	wg.Wait()
-	return lat
+	return lat, sched
 }
 
 // benchPoints returns n lookups near applicants' homes, over every level,

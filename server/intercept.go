@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"google.golang.org/grpc"
@@ -67,7 +68,7 @@ func (c *ctxStream) Context() context.Context { return c.ctx }
 // debug level. It logs the method, role, token label, code and duration,
 // never request contents.
 func (s *Server) logCall(ctx context.Context, method string, start time.Time, err error) {
-	if publicMethod(method) {
+	if publicMethod(method) || err == nil && !access[method].mutating && !s.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	p, _ := principalOf(ctx)
