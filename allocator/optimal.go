@@ -38,7 +38,7 @@ func (m *market) runOptimal(ctx context.Context, progress Progress) error {
 	m.newOutcome()
 	groups := m.stageGroups()
 	m.seats[stageDisability] = m.disabilitySeats()
-	first, err := m.solveStage(ctx, groups[stageDisability], m.seats[stageDisability], progress)
+	first, err := m.solveStage(ctx, "optimal "+m.level.String()+" disability", groups[stageDisability], m.seats[stageDisability], progress)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (m *market) runOptimal(ctx context.Context, progress Progress) error {
 		}
 	}
 	m.seats[stageMain] = m.mainSeats(admitted)
-	second, err := m.solveStage(ctx, groups[stageMain], m.seats[stageMain], progress)
+	second, err := m.solveStage(ctx, "optimal "+m.level.String(), groups[stageMain], m.seats[stageMain], progress)
 	if err != nil {
 		return err
 	}
@@ -69,8 +69,9 @@ func (m *market) runOptimal(ctx context.Context, progress Progress) error {
 	return nil
 }
 
-// solveStage solves one stage exactly.
-func (m *market) solveStage(ctx context.Context, apps []int32, seats []int32, progress Progress) (*optStage, error) {
+// solveStage solves one stage exactly; stage names it in progress reports
+// and errors.
+func (m *market) solveStage(ctx context.Context, stage string, apps []int32, seats []int32, progress Progress) (*optStage, error) {
 	st := &optStage{apps: apps}
 	if m.pol.hasKey(KeyPriority) {
 		st.tier = make([]uint8, len(apps))
@@ -89,8 +90,11 @@ func (m *market) solveStage(ctx context.Context, apps []int32, seats []int32, pr
 			return m.index.Within(m.apps[apps[i]].loc, m.capM, dst)
 		}).all,
 	}
-	stage := "optimal " + m.level.String()
-	sol, err := flow.Solve(ctx, p, func(s string, done, total int) { progress.Report(stage+" "+s, done, total) })
+	var report func(string, int, int)
+	if len(apps) > 0 { // an empty stage (no child takes extra places) is not worth a line
+		report = func(s string, done, total int) { progress.Report(stage+" "+s, done, total) }
+	}
+	sol, err := flow.Solve(ctx, p, report)
 	if err != nil {
 		return nil, fmt.Errorf("allocator: %s: %w", stage, err)
 	}

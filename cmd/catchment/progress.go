@@ -17,7 +17,6 @@ type progress struct {
 	start  map[string]time.Time
 	last   map[string]time.Time
 	ended  map[string]bool
-	order  []string
 	every  time.Duration
 	origin time.Time
 }
@@ -36,11 +35,14 @@ func (p *progress) report(stage string, done, total int) {
 	defer p.mu.Unlock()
 	now := time.Now()
 	began, seen := p.start[stage]
+	if seen && p.ended[stage] && done < total { // a stage that repeats, such as an optimal round's augment
+		seen = false
+		p.ended[stage] = false
+	}
 	switch {
 	case !seen:
 		began = now
 		p.start[stage], p.last[stage] = now, now
-		p.order = append(p.order, stage)
 		if done < total {
 			fmt.Fprintf(p.w, "[%6.2fs] %s ...\n", now.Sub(p.origin).Seconds(), stage)
 			return
