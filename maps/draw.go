@@ -15,8 +15,8 @@ import (
 	"unicode"
 
 	"github.com/catchment/catchment/geo"
+	"github.com/go-fonts/dejavu/dejavusans"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
@@ -24,9 +24,9 @@ import (
 )
 
 // RenderPNG draws the map of a ward (see MapOptions) for one level of the
-// set as a PNG. The same inputs always give the same bytes. The PNG's
-// text uses the Go font, which lacks some Vietnamese letters: those are
-// drawn without their tone marks; RenderSVG keeps every letter.
+// set as a PNG. The same inputs always give the same bytes. The text is
+// drawn in DejaVu Sans (embedded), which has every Vietnamese letter; a
+// letter it lacks is drawn as its base letter (see drawable).
 func RenderPNG(w io.Writer, set *Set, level geo.Level, opt MapOptions) error {
 	s, err := buildScene(set, level, opt)
 	if err != nil {
@@ -189,7 +189,7 @@ var (
 )
 
 func face(size float64) font.Face {
-	fontOnce.Do(func() { fontData, _ = opentype.Parse(goregular.TTF) })
+	fontOnce.Do(func() { fontData, _ = opentype.Parse(dejavusans.TTF) })
 	facesMu.Lock()
 	defer facesMu.Unlock()
 	if f, ok := faces[size]; ok {
@@ -199,9 +199,17 @@ func face(size float64) font.Face {
 	if err != nil {
 		return nil
 	}
-	faces[size] = f
-	return f
+	faces[size] = noKern{f}
+	return faces[size]
 }
+
+// noKern is a face without kerning: x/image's reader of DejaVu's kerning
+// table moves pairs such as "Tr" and "Fa" far too close (an r under the T),
+// and labels read better evenly spaced than wrongly kerned.
+type noKern struct{ font.Face }
+
+// Kern returns 0 for every pair.
+func (noKern) Kern(rune, rune) fixed.Int26_6 { return 0 }
 
 // drawText draws a label, with a white halo when asked.
 func drawText(img *image.RGBA, it *item) {
