@@ -147,7 +147,7 @@ func TestEveryRPCUnderEveryRole(t *testing.T) {
 		require.Equal(t, len(cases), tested, "one case per RPC")
 	})
 	t.Run("the audit log verifies after every call", func(t *testing.T) {
-		v, err := h.st.Verify(context.Background())
+		v, err := h.st.Verify(context.Background(), nil)
 		require.NoError(t, err)
 		require.True(t, v.OK(), "%v", v.Problems)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	pb "github.com/catchment/catchment/proto/catchment/v1"
+	"github.com/catchment/catchment/store"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -31,8 +32,15 @@ func (a *auditService) ListAuditEntries(ctx context.Context, req *pb.ListAuditEn
 }
 
 // VerifyAuditLog checks the audit chain and the stored files.
-func (a *auditService) VerifyAuditLog(ctx context.Context, _ *pb.VerifyAuditLogRequest) (*pb.VerifyAuditLogResponse, error) {
-	v, err := a.s.store.Verify(ctx)
+func (a *auditService) VerifyAuditLog(ctx context.Context, req *pb.VerifyAuditLogRequest) (*pb.VerifyAuditLogResponse, error) {
+	var expect *store.Head
+	if h := req.GetExpectedHead(); h != nil {
+		if h.GetSeq() < 1 || !store.IsHash(h.GetHash()) {
+			return nil, invalid("expected_head", "want a seq of at least 1 and a hash of 64 lower-case hex digits")
+		}
+		expect = &store.Head{Seq: h.GetSeq(), Hash: h.GetHash()}
+	}
+	v, err := a.s.store.Verify(ctx, expect)
 	if err != nil {
 		return nil, err
 	}

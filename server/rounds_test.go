@@ -256,6 +256,16 @@ func TestPublishingIsRecordedAndReturnsTheAuditHead(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, v.GetVerified())
 	require.Equal(t, v.GetHead().String(), resp.GetAuditHead().String())
+	kept, err := h.audit.VerifyAuditLog(as(tokAuditor), &pb.VerifyAuditLogRequest{ExpectedHead: resp.GetAuditHead()})
+	require.NoError(t, err)
+	require.True(t, kept.GetVerified(), "the log holds the head publication returned: %v", kept.GetProblems())
+	forged := &pb.AuditHead{Seq: resp.GetAuditHead().GetSeq(), Hash: strings.Repeat("0", 64)}
+	kept, err = h.audit.VerifyAuditLog(as(tokAuditor), &pb.VerifyAuditLogRequest{ExpectedHead: forged})
+	require.NoError(t, err)
+	require.False(t, kept.GetVerified())
+	require.Equal(t, forged.GetSeq(), kept.GetFirstBrokenSeq())
+	_, err = h.audit.VerifyAuditLog(as(tokAuditor), &pb.VerifyAuditLogRequest{ExpectedHead: &pb.AuditHead{Seq: 1, Hash: "x"}})
+	requireCode(t, codes.InvalidArgument, err)
 
 	again, err := h.rounds.PublishRound(as(tokOffice), &pb.PublishRoundRequest{RoundId: r.GetId()})
 	require.NoError(t, err)

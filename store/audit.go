@@ -38,6 +38,33 @@ type Head struct {
 	Hash string
 }
 
+// ParseHead reads a head written as SEQ:HASH (as `catchment audit verify`
+// prints it and takes it back with --expect-head).
+func ParseHead(s string) (Head, error) {
+	seq, hash, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if !ok || err != nil || n < 1 || !IsHash(hash) {
+		return Head{}, fmt.Errorf("store: head %q: want SEQ:HASH, a sequence number of at least 1 and 64 lower-case hex digits", s)
+	}
+	return Head{Seq: n, Hash: hash}, nil
+}
+
+// String returns the head as SEQ:HASH.
+func (h Head) String() string { return strconv.FormatInt(h.Seq, 10) + ":" + h.Hash }
+
+// IsHash reports whether s is a SHA-256 in lower-case hex.
+func IsHash(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // Canonical returns the bytes the entry's hash covers: each of seq
 // (decimal), time (RFC 3339, UTC, as recorded), role, subject, action,
 // object, details and prev_hash as a netstring "<length>:<bytes>,", in
@@ -117,7 +144,7 @@ func (s *Store) AuditEntries(ctx context.Context, after int64, limit int) ([]Ent
 	if limit <= 0 || limit > MaxEntriesPerPage {
 		limit = MaxEntriesPerPage
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, role, subject, action, object, details, prev_hash, hash
+	rows, err := s.reader().QueryContext(ctx, `SELECT seq, at, role, subject, action, object, details, prev_hash, hash
 		FROM audit WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit: %w", err)

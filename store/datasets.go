@@ -119,7 +119,7 @@ func putBlob(ctx context.Context, tx *sql.Tx, sha string, data []byte) error {
 // Blob returns the stored bytes with that SHA-256, or ErrNotFound.
 func (s *Store) Blob(ctx context.Context, sha string) ([]byte, error) {
 	var data []byte
-	err := s.db.QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sha).Scan(&data)
+	err := s.reader().QueryRowContext(ctx, `SELECT data FROM blobs WHERE sha256 = ?`, sha).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: file with SHA-256 %s", ErrNotFound, sha)
 	}
@@ -166,7 +166,7 @@ func (s *Store) Dataset(ctx context.Context, id string) (*Dataset, error) {
 func (s *Store) Datasets(ctx context.Context) ([]Dataset, error) { return s.datasets(ctx, "") }
 
 func (s *Store) datasets(ctx context.Context, where string, args ...any) ([]Dataset, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, label, created_at, created_by, stats FROM datasets `+where+` ORDER BY seq`, args...)
+	rows, err := s.reader().QueryContext(ctx, `SELECT seq, label, created_at, created_by, stats FROM datasets `+where+` ORDER BY seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: datasets: %w", err)
 	}
@@ -197,7 +197,7 @@ func (s *Store) datasets(ctx context.Context, where string, args ...any) ([]Data
 
 // files reads File rows (role, name, sha256, size).
 func (s *Store) files(ctx context.Context, query string, args ...any) ([]File, error) {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: files: %w", err)
 	}

@@ -11,7 +11,7 @@ import (
 // Published returns the published round of each level that has one, by
 // level code.
 func (s *Store) Published(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT p.level, p.round_seq FROM publications p
+	rows, err := s.reader().QueryContext(ctx, `SELECT p.level, p.round_seq FROM publications p
 		WHERE p.seq = (SELECT MAX(q.seq) FROM publications q WHERE q.level = p.level)`)
 	if err != nil {
 		return nil, fmt.Errorf("store: publications: %w", err)
@@ -119,7 +119,7 @@ func (s *Store) Approvals(ctx context.Context, roundID string) ([]Approval, erro
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT ward, level, role, approved_by, note, digest, approved_at FROM approvals
+	rows, err := s.reader().QueryContext(ctx, `SELECT ward, level, role, approved_by, note, digest, approved_at FROM approvals
 		WHERE round_seq = ? ORDER BY seq`, seq)
 	if err != nil {
 		return nil, fmt.Errorf("store: approvals: %w", err)

@@ -143,7 +143,7 @@ func (s *Store) Round(ctx context.Context, id string) (*Round, error) {
 func (s *Store) Rounds(ctx context.Context) ([]Round, error) { return s.rounds(ctx, "") }
 
 func (s *Store) rounds(ctx context.Context, where string, args ...any) ([]Round, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, dataset_seq, year, seed, mode, levels, engine, created_at, created_by
+	rows, err := s.reader().QueryContext(ctx, `SELECT seq, dataset_seq, year, seed, mode, levels, engine, created_at, created_by
 		FROM rounds `+where+` ORDER BY seq`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: rounds: %w", err)
@@ -193,7 +193,7 @@ func (s *Store) RoundFile(ctx context.Context, id, name string) ([]byte, error) 
 		return nil, err
 	}
 	var sha string
-	err = s.db.QueryRowContext(ctx, `SELECT sha256 FROM round_files WHERE round_seq = ? AND name = ?`, seq, name).Scan(&sha)
+	err = s.reader().QueryRowContext(ctx, `SELECT sha256 FROM round_files WHERE round_seq = ? AND name = ?`, seq, name).Scan(&sha)
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("%w: round %s has no file %q", ErrNotFound, id, name)
 	}

@@ -40,6 +40,9 @@ type Actor struct {
 // Store is an open store file.
 type Store struct {
 	db *sql.DB
+	// snap, when set, answers every read: the one connection of a read
+	// transaction, so that a check sees one state of the file (see Verify).
+	snap *sql.Conn
 	// mu serialises writers inside this process; SQLite serialises
 	// processes (every transaction begins IMMEDIATE).
 	mu  sync.Mutex
@@ -101,6 +104,14 @@ func open(path string, readOnly bool) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}, nil
+}
+
+// reader returns what reads go through: the snapshot, else the pool.
+func (s *Store) reader() querier {
+	if s.snap != nil {
+		return s.snap
+	}
+	return s.db
 }
 
 // Close closes the store file.

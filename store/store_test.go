@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -110,7 +111,7 @@ func TestStoreKeepsDatasetsRoundsPublicationsAndApprovals(t *testing.T) {
 	}
 	require.Equal(t, []string{"dataset.upload d1", "round.run r1", "round.publish r1", "round.approve r1"}, actions)
 
-	v, err := s.Verify(ctx)
+	v, err := s.Verify(ctx, nil)
 	require.NoError(t, err)
 	require.True(t, v.OK(), "%v", v.Problems)
 	require.Equal(t, int64(4), v.Entries)
@@ -169,7 +170,7 @@ func TestEveryTableRefusesUpdatesAndDeletes(t *testing.T) {
 			require.Error(t, err)
 		})
 	}
-	v, err := s.Verify(ctx)
+	v, err := s.Verify(ctx, nil)
 	require.NoError(t, err)
 	require.True(t, v.OK(), "%v", v.Problems)
 }
@@ -198,7 +199,7 @@ func TestVerifyNamesTheFirstBrokenEntry(t *testing.T) {
 				_, err := s.db.Exec(stmt)
 				require.NoError(t, err)
 			}
-			v, err := s.Verify(context.Background())
+			v, err := s.Verify(context.Background(), nil)
 			require.NoError(t, err)
 			require.False(t, v.OK())
 			require.Equal(t, c.broken, v.FirstBroken)
@@ -220,26 +221,122 @@ func TestVerifyFindsStoredFactsThatDoNotMatchTheLog(t *testing.T) {
 			`UPDATE round_files SET sha256 = (SELECT sha256 FROM dataset_files LIMIT 1) WHERE name = 'assignments.csv'`}, "r1: its files differ"},
 		{"an approval was inserted past the log", []string{
 			`INSERT INTO approvals(round_seq, ward, level, role, approved_by, note, digest, approved_at) VALUES (1, '9', 'grade1', 'office', 'x', '', '', 'x')`},
-			"approvals: 1 rows, the audit log records 0"},
+			"approvals: 2 rows, the audit log records 1"},
+		{"an approval's note was changed", []string{`DROP TRIGGER approvals_no_update`,
+			`UPDATE approvals SET note = 'approved by phone'`}, "approvals: row 1 is"},
+		{"a publication was pointed at another round", []string{`DROP TRIGGER publications_no_update`,
+			`UPDATE publications SET round_seq = 2 WHERE level = 'grade6'`}, "publications: row 2 is"},
+		{"the log was cut before the publication and a publication forged", []string{`DROP TRIGGER audit_no_delete`,
+			`DROP TRIGGER publications_no_delete`, `DROP TRIGGER approvals_no_delete`, `DELETE FROM audit WHERE seq >= 4`,
+			`DELETE FROM publications`, `DELETE FROM approvals`,
+			`INSERT INTO publications(level, round_seq, published_at, published_by) VALUES ('grade1', 1, 'x', '0ff1ce00')`},
+			"publications: 1 rows, the audit log records 0"},
+		{"a round's seed was changed", []string{`DROP TRIGGER rounds_no_update`, `UPDATE rounds SET seed = 'other' WHERE seq = 1`},
+			`r1: seed="other", its audit entry records seed="s"`},
 		{"a round was inserted past the log", []string{
 			`INSERT INTO rounds(dataset_seq, year, seed, mode, levels, engine, created_at, created_by) VALUES (1, 2026, 's', 'stable', 'grade1', 'e', 'x', 'x')`},
-			"r2: no audit entry records it"},
+			"r3: no audit entry records it"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s, _ := openTemp(t)
 			ds := sampleDataset(t, s)
 			sampleRound(t, s, ds.ID)
+			sampleRound(t, s, ds.ID)
+			_, _, err := s.Publish(context.Background(), office, "r1")
+			require.NoError(t, err)
+			_, err = s.Approve(context.Background(), ward, Approval{RoundID: "r1", Ward: "00115", Level: "grade1", Note: "ok"})
+			require.NoError(t, err)
+			v, err := s.Verify(context.Background(), nil)
+			require.NoError(t, err)
+			require.True(t, v.OK(), "before tampering: %v", v.Problems)
+			require.Equal(t, 3, v.Objects)
+			require.Equal(t, 3, v.Facts, "two publications and one approval")
 			for _, stmt := range c.tamper {
 				_, err := s.db.Exec(stmt)
 				require.NoError(t, err)
 			}
-			v, err := s.Verify(context.Background())
+			v, err = s.Verify(context.Background(), nil)
 			require.NoError(t, err)
 			require.False(t, v.OK())
 			require.Zero(t, v.FirstBroken, "the chain itself holds")
 			require.Contains(t, fmt.Sprint(v.Problems), c.says)
 		})
+	}
+}
+
+func TestVerifyChecksAHeadKeptOutsideTheStore(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	ds := sampleDataset(t, s)
+	sampleRound(t, s, ds.ID)
+	_, kept, err := s.Publish(ctx, office, "r1")
+	require.NoError(t, err)
+	require.Equal(t, int64(3), kept.Seq)
+	_, err = s.Approve(ctx, ward, Approval{RoundID: "r1", Ward: "00115", Level: "grade1"})
+	require.NoError(t, err)
+
+	v, err := s.Verify(ctx, &kept)
+	require.NoError(t, err)
+	require.True(t, v.OK(), "the log grew after the head was kept: %v", v.Problems)
+
+	wrong := Head{Seq: kept.Seq, Hash: strings.Repeat("a", 64)}
+	v, err = s.Verify(ctx, &wrong)
+	require.NoError(t, err)
+	require.Equal(t, kept.Seq, v.FirstBroken)
+	require.Contains(t, v.Problems[0], "rewritten")
+
+	// Cut the log back to before the publication, with the rows it recorded:
+	// consistent in itself, so only the kept head shows it.
+	for _, stmt := range []string{`DROP TRIGGER audit_no_delete`, `DROP TRIGGER publications_no_delete`, `DROP TRIGGER approvals_no_delete`,
+		`DELETE FROM audit WHERE seq >= 3`, `DELETE FROM publications`, `DELETE FROM approvals`} {
+		_, err := s.db.Exec(stmt)
+		require.NoError(t, err)
+	}
+	v, err = s.Verify(ctx, nil)
+	require.NoError(t, err)
+	require.True(t, v.OK(), "without a kept head the shorter log holds: %v", v.Problems)
+	v, err = s.Verify(ctx, &kept)
+	require.NoError(t, err)
+	require.False(t, v.OK())
+	require.Equal(t, kept.Seq, v.FirstBroken)
+	require.Contains(t, v.Problems[0], "cut back to entry 2")
+}
+
+func TestHeadsParseAsTheyPrint(t *testing.T) {
+	h := Head{Seq: 12, Hash: strings.Repeat("0f", 32)}
+	got, err := ParseHead(h.String())
+	require.NoError(t, err)
+	require.Equal(t, h, got)
+	for _, bad := range []string{"", "12", "0:" + h.Hash, "x:" + h.Hash, "12:" + strings.ToUpper(h.Hash), "12:abc"} {
+		_, err := ParseHead(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestVerifyReadsOneStateWhileTheServerWrites(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	ds := sampleDataset(t, s)
+	ro, err := OpenReadOnly(ctx, path)
+	require.NoError(t, err)
+	defer ro.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			sampleRound(t, s, ds.ID)
+		}
+	}()
+	for {
+		v, err := ro.Verify(ctx, nil)
+		require.NoError(t, err)
+		require.True(t, v.OK(), "%v", v.Problems)
+		select {
+		case <-done:
+			return
+		default:
+		}
 	}
 }
 
@@ -256,7 +353,7 @@ func TestAFailedRoundLeavesNoTrace(t *testing.T) {
 	head, err := s.AuditHead(ctx)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), head.Seq, "only the upload is logged")
-	v, err := s.Verify(ctx)
+	v, err := s.Verify(ctx, nil)
 	require.NoError(t, err)
 	require.True(t, v.OK(), "%v", v.Problems)
 	r := sampleRound(t, s, ds.ID)
@@ -275,7 +372,7 @@ func TestConcurrentChangesKeepOneChain(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	v, err := s.Verify(ctx)
+	v, err := s.Verify(ctx, nil)
 	require.NoError(t, err)
 	require.True(t, v.OK(), "%v", v.Problems)
 	require.Equal(t, int64(18), v.Entries)
@@ -297,7 +394,7 @@ func TestReopeningKeepsEverythingAndReadOnlyOpenVerifies(t *testing.T) {
 	ro, err := OpenReadOnly(ctx, path)
 	require.NoError(t, err)
 	defer ro.Close()
-	v, err := ro.Verify(ctx)
+	v, err := ro.Verify(ctx, nil)
 	require.NoError(t, err)
 	require.True(t, v.OK(), "%v", v.Problems)
 	_, err = ro.CreateDataset(ctx, office, NewDataset{Label: "x"})

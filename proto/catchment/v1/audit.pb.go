@@ -235,7 +235,11 @@ func (x *AuditEntry) GetHash() string {
 }
 
 type VerifyAuditLogRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A head kept outside the server (PublishRound returns one): when set,
+	// the log must still hold that entry with that hash, so a log cut back
+	// or rewritten since fails.
+	ExpectedHead  *AuditHead `protobuf:"bytes,1,opt,name=expected_head,json=expectedHead,proto3" json:"expected_head,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -268,6 +272,13 @@ func (x *VerifyAuditLogRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use VerifyAuditLogRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditLogRequest) Descriptor() ([]byte, []int) {
 	return file_catchment_v1_audit_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *VerifyAuditLogRequest) GetExpectedHead() *AuditHead {
+	if x != nil {
+		return x.ExpectedHead
+	}
+	return nil
 }
 
 type VerifyAuditLogResponse struct {
@@ -369,8 +380,9 @@ const file_catchment_v1_audit_proto_rawDesc = "" +
 	"\x06object\x18\x06 \x01(\tR\x06object\x12\x18\n" +
 	"\adetails\x18\a \x01(\tR\adetails\x12\x1b\n" +
 	"\tprev_hash\x18\b \x01(\tR\bprevHash\x12\x12\n" +
-	"\x04hash\x18\t \x01(\tR\x04hash\"\x17\n" +
-	"\x15VerifyAuditLogRequest\"\xc1\x01\n" +
+	"\x04hash\x18\t \x01(\tR\x04hash\"U\n" +
+	"\x15VerifyAuditLogRequest\x12<\n" +
+	"\rexpected_head\x18\x01 \x01(\v2\x17.catchment.v1.AuditHeadR\fexpectedHead\"\xc1\x01\n" +
 	"\x16VerifyAuditLogResponse\x12\x1a\n" +
 	"\bverified\x18\x01 \x01(\bR\bverified\x12\x18\n" +
 	"\aentries\x18\x02 \x01(\x03R\aentries\x12+\n" +
@@ -406,16 +418,17 @@ var file_catchment_v1_audit_proto_goTypes = []any{
 var file_catchment_v1_audit_proto_depIdxs = []int32{
 	2, // 0: catchment.v1.ListAuditEntriesResponse.entries:type_name -> catchment.v1.AuditEntry
 	5, // 1: catchment.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	6, // 2: catchment.v1.VerifyAuditLogResponse.head:type_name -> catchment.v1.AuditHead
-	0, // 3: catchment.v1.AuditService.ListAuditEntries:input_type -> catchment.v1.ListAuditEntriesRequest
-	3, // 4: catchment.v1.AuditService.VerifyAuditLog:input_type -> catchment.v1.VerifyAuditLogRequest
-	1, // 5: catchment.v1.AuditService.ListAuditEntries:output_type -> catchment.v1.ListAuditEntriesResponse
-	4, // 6: catchment.v1.AuditService.VerifyAuditLog:output_type -> catchment.v1.VerifyAuditLogResponse
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 2: catchment.v1.VerifyAuditLogRequest.expected_head:type_name -> catchment.v1.AuditHead
+	6, // 3: catchment.v1.VerifyAuditLogResponse.head:type_name -> catchment.v1.AuditHead
+	0, // 4: catchment.v1.AuditService.ListAuditEntries:input_type -> catchment.v1.ListAuditEntriesRequest
+	3, // 5: catchment.v1.AuditService.VerifyAuditLog:input_type -> catchment.v1.VerifyAuditLogRequest
+	1, // 6: catchment.v1.AuditService.ListAuditEntries:output_type -> catchment.v1.ListAuditEntriesResponse
+	4, // 7: catchment.v1.AuditService.VerifyAuditLog:output_type -> catchment.v1.VerifyAuditLogResponse
+	6, // [6:8] is the sub-list for method output_type
+	4, // [4:6] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_catchment_v1_audit_proto_init() }
