@@ -78,10 +78,15 @@ func (r *Result) Explain(applicantID string) (*Explanation, error) {
 		e.Above = append(e.Above, r.beat(m, int32(ai), rank+1, cd))
 	}
 	e.Dropped = r.dropped(m, a)
-	if m.weight > 1 && c.disab {
-		e.Note = fmt.Sprintf("a child with a disability takes %d places of a %s intake; such children are placed first, each school offering them floor(places / %d) seats",
-			m.weight, a.Level, m.weight)
+	var notes []string
+	if c.disab && m.inclusive != nil {
+		notes = append(notes, fmt.Sprintf("a child with a disability is offered the inclusive schools within %d m (which support such children) after the family's preferences and before the other schools", m.capM))
 	}
+	if m.weight > 1 && c.disab {
+		notes = append(notes, fmt.Sprintf("a child with a disability takes %d places of a %s intake; such children are placed first, each school offering them floor(places / %d) seats",
+			m.weight, a.Level, m.weight))
+	}
+	e.Note = strings.Join(notes, "; ")
 	return e, nil
 }
 
@@ -109,8 +114,11 @@ func (r *Result) beat(m *market, ai int32, rank int, cd cand) Beat {
 	lastAt := m.last[st][cd.school]
 	if lastAt < 0 {
 		b.Why = "no seats for this child's group at this school"
-		if st == stageDisability {
+		switch {
+		case st == stageDisability:
 			b.Why = fmt.Sprintf("no seats for children with a disability (%d places, %d per such child)", o.Seats, m.weight)
+		case m.admittedIn(stageDisability, cd.school) > 0:
+			b.Why = fmt.Sprintf("no places left for the others: %s", m.takenFirst(cd.school))
 		}
 		return b
 	}
@@ -119,8 +127,24 @@ func (r *Result) beat(m *market, ai int32, rank int, cd cand) Beat {
 	lc := &m.apps[lastAt]
 	b.CutoffGroup = r.groupName(lc.group)
 	b.CutoffDistM = int(m.distOf(lastAt))
-	b.Why = fmt.Sprintf("full (%s); %s", seatWords(int(m.seats[st][cd.school]), st == stageDisability), m.compare(mine, last, cd.school, r))
+	seats := " (" + seatWords(int(m.seats[st][cd.school]), st == stageDisability) + ")"
+	if st == stageMain && m.admittedIn(stageDisability, cd.school) > 0 {
+		seats = fmt.Sprintf(": %s, %s left for the others", m.takenFirst(cd.school), seatWords(int(m.seats[st][cd.school]), false))
+	}
+	b.Why = fmt.Sprintf("full%s; %s", seats, m.compare(mine, last, cd.school, r))
 	return b
+}
+
+// takenFirst says how many of a school's places went to children with a
+// disability, who are placed before the others.
+func (m *market) takenFirst(school int32) string {
+	n := m.admittedIn(stageDisability, school)
+	children := "children"
+	if n == 1 {
+		children = "child"
+	}
+	return fmt.Sprintf("%d places, %d of them taken by %d %s with a disability (placed first, %d places each)",
+		m.places[school], n*m.weight, n, children, m.weight)
 }
 
 func seatWords(n int, disability bool) string {

@@ -22,8 +22,11 @@ type market struct {
 	ids    []string         // local school -> id
 	index  *geo.PointIndex  // local schools
 	feeder []map[string]bool
-	apps   []candidateApp // eligible applicants, in id order
-	weight int32          // places a child with a disability takes
+	// inclusive marks the local schools that take children with a
+	// disability with support; nil when none does.
+	inclusive []bool
+	apps      []candidateApp // eligible applicants, in id order
+	weight    int32          // places a child with a disability takes
 
 	// The outcome, filled by the mode's algorithm.
 	placed   []cand       // per applicant: its school and distance; school -1 when unassigned
@@ -45,7 +48,7 @@ type candidateApp struct {
 	disab    bool
 	lottery  uint64
 	primary  string
-	prefs    []string
+	prefs    []string      // the family's preferences, then (a child with a disability) the inclusive schools within the cap
 	inCatch  []int32       // local schools whose catchment contains the home
 	list     []cand        // the applicant's schools, generated lazily
 	full     bool          // list holds every school within the cap
@@ -87,6 +90,10 @@ func (r *Result) newMarket(ctx context.Context, l geo.Level, eligible []int32, c
 		m.places = append(m.places, int32(o.Seats))
 		pts = append(pts, s.Loc)
 		m.feeder = append(m.feeder, feederSet(s.Feeder))
+		m.inclusive = append(m.inclusive, s.Inclusive)
+	}
+	if !slices.Contains(m.inclusive, true) {
+		m.inclusive = nil
 	}
 	m.index = geo.NewPointIndex(pts)
 	catchAreas, catchSchool := m.catchments(cats)
@@ -131,6 +138,9 @@ func (m *market) newApp(r *Result, gi int32, catchAreas *geo.AreaIndex, catchSch
 	rank, _ := r.Policy.groupRank(a.Priority)
 	c := candidateApp{global: gi, loc: a.Loc, group: uint8(rank), temp: a.Residence == geo.Temporary,
 		disab: a.Disability, lottery: r.Placements[gi].Lottery, primary: a.PrimarySchool, prefs: a.Preferences}
+	if c.disab && m.inclusive != nil {
+		c.prefs = m.withInclusive(c.loc, c.prefs)
+	}
 	if catchAreas != nil {
 		for _, ci := range catchAreas.Containing(a.Loc, nil) {
 			c.inCatch = append(c.inCatch, catchSchool[ci])
@@ -141,10 +151,25 @@ func (m *market) newApp(r *Result, gi int32, catchAreas *geo.AreaIndex, catchSch
 	return c
 }
 
-// buildList returns the applicant's list: its preferences that the market
-// holds within the cap, in its order, then the nearest n schools within the
-// cap by (distance, id) (all of them when n < 0), and whether the list is
-// complete. A longer list always begins with a shorter one.
+// withInclusive returns the preferences of a child with a disability
+// followed by the inclusive schools within the cap that they do not name,
+// by (distance, id): such a child is offered the schools that can support
+// it before the others.
+func (m *market) withInclusive(loc orb.Point, prefs []string) []string {
+	out := slices.Clip(prefs)
+	for _, x := range m.index.Within(loc, m.capM, nil) {
+		if id := m.idOf(x.Index); m.inclusive[x.Index] && !slices.Contains(prefs, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// buildList returns the applicant's list: its preferences (see
+// candidateApp.prefs) that the market holds within the cap, in order, then
+// the nearest n schools within the cap by (distance, id) (all of them when
+// n < 0), and whether the list is complete. A longer list always begins
+// with a shorter one.
 func (m *market) buildList(c *candidateApp, n int, dst []cand) ([]cand, bool) {
 	dst = m.preferred(c, dst)
 	var near []geo.Candidate

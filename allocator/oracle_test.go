@@ -48,6 +48,8 @@ type oracleCand struct {
 }
 
 // list is the applicant's list: usable preferences within the cap, then
+// (a child with a disability, where some usable school is inclusive) every
+// other usable inclusive school within the cap by (distance, id), then
 // every other usable school within the cap by (distance, id).
 func (o *oracle) list(a *geo.Applicant) []oracleCand {
 	capM := o.in.Policy.MaxDistanceM[a.Level]
@@ -58,20 +60,33 @@ func (o *oracle) list(a *geo.Applicant) []oracleCand {
 			out = append(out, oracleCand{id, geo.DistanceHaversine(a.Loc, s.Loc)})
 		}
 	}
-	var rest []oracleCand
+	var inclusive, rest []oracleCand
+	anyInclusive := false
 	for i := range o.in.Schools {
 		s := &o.in.Schools[i]
-		if !o.usable(s, a.Level) || slices.Contains(a.Preferences, s.ID) {
+		if !o.usable(s, a.Level) {
+			continue
+		}
+		anyInclusive = anyInclusive || s.Inclusive
+		if slices.Contains(a.Preferences, s.ID) {
 			continue
 		}
 		if d := geo.DistanceHaversine(a.Loc, s.Loc); d <= capM {
-			rest = append(rest, oracleCand{s.ID, d})
+			if a.Disability && s.Inclusive {
+				inclusive = append(inclusive, oracleCand{s.ID, d})
+			} else {
+				rest = append(rest, oracleCand{s.ID, d})
+			}
 		}
 	}
-	slices.SortFunc(rest, func(x, y oracleCand) int {
-		return cmp.Or(cmp.Compare(x.d, y.d), cmp.Compare(x.id, y.id))
-	})
-	return append(out, rest...)
+	if !anyInclusive { // no school is inclusive: nothing to put first
+		rest = append(rest, inclusive...)
+		inclusive = nil
+	}
+	byDistance := func(x, y oracleCand) int { return cmp.Or(cmp.Compare(x.d, y.d), cmp.Compare(x.id, y.id)) }
+	slices.SortFunc(inclusive, byDistance)
+	slices.SortFunc(rest, byDistance)
+	return append(append(out, inclusive...), rest...)
 }
 
 // key is a's priority tuple at school s, in policy order, ending with the id.
@@ -262,7 +277,7 @@ func randomInput(rng *rand.Rand) Input {
 	var in Input
 	in.Year, in.Seed, in.Mode, in.Policy = 2026, fmt.Sprint("s", rng.IntN(1000)), Stable, pol
 	for i := 0; i < nSchools; i++ {
-		s := geo.School{ID: fmt.Sprintf("S%d", i), Loc: pos(), Selective: rng.IntN(10) == 0}
+		s := geo.School{ID: fmt.Sprintf("S%d", i), Loc: pos(), Selective: rng.IntN(10) == 0, Inclusive: rng.IntN(4) == 0}
 		for _, l := range levels {
 			if rng.IntN(3) > 0 {
 				if rng.IntN(4) == 0 {

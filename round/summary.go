@@ -2,6 +2,7 @@ package round
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 
@@ -28,6 +29,10 @@ type Summary struct {
 	// PriceOfStability compares the stable and the optimal allocation, per
 	// level, when the round asked for the comparison.
 	PriceOfStability []allocator.Comparison `json:"price_of_stability,omitempty"`
+	// Warnings name inputs that were accepted but probably not meant: a
+	// level whose applicants are all ineligible, a school property the
+	// priority order ignores.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // LevelSummary holds the figures of one level (or of all, in Totals).
@@ -49,6 +54,8 @@ type LevelSummary struct {
 	FillRate           float64       `json:"fill_rate"` // places used / seats
 	FullSchools        int           `json:"full_schools"`
 	DisabilityAssigned int           `json:"children_with_disability_assigned"`
+	// DisabilityInclusive counts those placed at an inclusive school.
+	DisabilityInclusive int `json:"children_with_disability_at_inclusive_schools"`
 }
 
 // DistanceStats summarises home-to-school distances of assigned applicants
@@ -84,8 +91,9 @@ type WardSummary struct {
 	MeanDistance float64 `json:"mean_distance_m"`
 	Schools      int     `json:"schools"`
 	Seats        int     `json:"seats"`
-	Admitted     int     `json:"admitted"`
-	FillRate     float64 `json:"fill_rate"`
+	Admitted     int     `json:"admitted"`    // children admitted by the ward's schools
+	PlacesUsed   int     `json:"places_used"` // places they take (a child with a disability may take several)
+	FillRate     float64 `json:"fill_rate"`   // places used / seats
 }
 
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
@@ -112,7 +120,39 @@ func summarise(r *allocator.Result, wards []geo.Ward, engine string) Summary {
 	}
 	s.Wards, s.WardSource = wardSummaries(r, wards)
 	s.Optimality, s.PriceOfStability = r.Optimality, r.Comparison
+	s.Warnings = warnings(r, &s)
 	return s
+}
+
+// warnings lists what in the inputs has no effect or shuts a level out.
+func warnings(r *allocator.Result, s *Summary) []string {
+	var out []string
+	for _, ls := range s.Levels {
+		if ls.Applicants > 0 && ls.Ineligible == ls.Applicants {
+			out = append(out, fmt.Sprintf("%s: all %d applicants are ineligible for the school year starting %d: check the year",
+				ls.Level, ls.Applicants, r.Year))
+		}
+	}
+	uses := func(k allocator.Key) bool { return slices.Contains(r.Policy.PriorityOrder, k) }
+	feeders := 0
+	for i := range r.Schools {
+		if len(r.Schools[i].Feeder) > 0 {
+			feeders++
+		}
+	}
+	if feeders > 0 && !uses(allocator.KeyFeeder) && slices.Contains(r.Levels, geo.Grade6) {
+		out = append(out, fmt.Sprintf("%d schools list feeder primary schools, but the policy's priority_order has no \"feeder\" key: the lists have no effect", feeders))
+	}
+	groups := 0
+	for i := range r.Applicants {
+		if r.Applicants[i].Priority != "" {
+			groups++
+		}
+	}
+	if groups > 0 && !uses(allocator.KeyPriority) {
+		out = append(out, fmt.Sprintf("%d applicants name a priority group, but the policy's priority_order has no \"priority\" key: the groups have no effect", groups))
+	}
+	return out
 }
 
 func levelSummary(r *allocator.Result, level *geo.Level) LevelSummary {
@@ -142,6 +182,9 @@ func levelSummary(r *allocator.Result, level *geo.Level) LevelSummary {
 			ls.ChoiceRanks.add(int(p.ChoiceRank))
 			if a.Disability {
 				ls.DisabilityAssigned++
+				if r.Schools[p.School].Inclusive {
+					ls.DisabilityInclusive++
+				}
 			}
 		}
 		ls.Eligible++
@@ -156,7 +199,7 @@ func levelSummary(r *allocator.Result, level *geo.Level) LevelSummary {
 		ls.Schools++
 		ls.Seats += o.Seats
 		ls.PlacesUsed += o.PlacesUsed
-		if o.PlacesUsed >= o.Seats {
+		if o.Seats > 0 && o.PlacesUsed >= o.Seats {
 			ls.FullSchools++
 		}
 	}
@@ -237,11 +280,12 @@ func wardSummaries(r *allocator.Result, wards []geo.Ward) ([]WardSummary, string
 		w := row(code, o.Level)
 		w.Schools++
 		w.Seats += o.Seats
-		w.Admitted += o.PlacesUsed
+		w.Admitted += o.Assigned
+		w.PlacesUsed += o.PlacesUsed
 	}
 	out := make([]WardSummary, 0, len(rows))
 	for _, w := range rows {
-		w.FillRate = ratio(w.Admitted, w.Seats)
+		w.FillRate = ratio(w.PlacesUsed, w.Seats)
 		out = append(out, *w)
 	}
 	slices.SortFunc(out, func(a, b WardSummary) int {

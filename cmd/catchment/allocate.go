@@ -185,4 +185,7 @@ func printSummary(w io.Writer, dir string, s *round.Summary) {
 			fmt.Fprintf(w, "WARNING: %s optimality certificate not verified\n", o.Level)
 		}
 	}
+	for _, msg := range s.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", msg)
+	}
 }
