@@ -5,25 +5,38 @@ import (
 )
 
 // DecodeApplicants reads applicants.geojson. The error, when not nil, is a
-// Problems listing every defect: malformed JSON, missing or duplicate id,
-// geometry other than a Point, coordinates out of range, unknown level,
-// missing birth year, residence other than permanent/temporary, malformed
-// priority, disability, preferences or primary_school.
+// Problems listing every defect: malformed JSON, missing, duplicate or
+// non-UTF-8 id, geometry other than a Point, coordinates out of range,
+// unknown level, missing birth year, residence other than
+// permanent/temporary, malformed priority, disability, preferences or
+// primary_school (text that is not valid UTF-8 included).
 func DecodeApplicants(file string, data []byte) ([]Applicant, error) {
+	apps, ps := DecodeApplicantsPartial(file, data)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return apps, nil
+}
+
+// DecodeApplicantsPartial reads applicants.geojson as DecodeApplicants
+// does, but returns, beside every problem, every applicant feature as far
+// as it decoded: a property with a problem keeps its zero value (no
+// preferences, no priority). The applicants serve checks across files
+// (preferences, priority groups) on files that have problems; never
+// allocate with them unless the problems are empty. They are nil only when
+// the file could not be split into features.
+func DecodeApplicantsPartial(file string, data []byte) ([]Applicant, Problems) {
 	raws, ps := splitFeatures(file, data)
 	if ps != nil {
 		return nil, ps
 	}
-	apps, ps := parseFeatures(file, raws, parseApplicantFast, parseApplicant)
+	apps, _, ps := parseFeatures(file, raws, parseApplicantFast, parseApplicant)
 	ids, at := make([]string, len(apps)), make([]int, len(apps))
 	for i := range apps {
 		ids[i], at[i] = apps[i].ID, apps[i].Feature
 	}
 	ps = append(ps, checkUniqueIDs(file, ids, at)...)
-	if len(ps) > 0 {
-		return nil, sortProblems(ps)
-	}
-	return apps, nil
+	return apps, sortProblems(ps)
 }
 
 // Plausible birth years; anything outside is a data error, not an age case.

@@ -13,7 +13,7 @@ func DecodeWards(file string, data []byte) ([]Ward, error) {
 	if ps != nil {
 		return nil, ps
 	}
-	wards, ps := parseFeatures(file, raws, nil, func(l *located, f *rawFeature) (Ward, bool) {
+	wards, _, ps := parseFeatures(file, raws, nil, func(l *located, f *rawFeature) (Ward, bool) {
 		w := Ward{Feature: l.feature}
 		var okCode, okName, okGeom bool
 		w.Code, okCode = featureID(l, f, "code")
@@ -40,11 +40,24 @@ func DecodeWards(file string, data []byte) ([]Ward, error) {
 // features with "school_id" and "level". A school may have one catchment
 // per level; the error, when not nil, is a Problems.
 func DecodeCatchments(file string, data []byte) ([]Catchment, error) {
+	cs, ps := DecodeCatchmentsPartial(file, data)
+	if len(ps) > 0 {
+		return nil, ps
+	}
+	return cs, nil
+}
+
+// DecodeCatchmentsPartial reads catchments.geojson as DecodeCatchments
+// does, but returns, beside every problem, every catchment feature as far
+// as it decoded (a school_id that did not decode is ""), for checks across
+// files; never allocate with them unless the problems are empty. They are
+// nil only when the file could not be split into features.
+func DecodeCatchmentsPartial(file string, data []byte) ([]Catchment, Problems) {
 	raws, ps := splitFeatures(file, data)
 	if ps != nil {
 		return nil, ps
 	}
-	cs, ps := parseFeatures(file, raws, nil, func(l *located, f *rawFeature) (Catchment, bool) {
+	cs, got, ps := parseFeatures(file, raws, nil, func(l *located, f *rawFeature) (Catchment, bool) {
 		c := Catchment{Feature: l.feature}
 		var okID, okLevel, okGeom bool
 		c.SchoolID, okID = l.reqString(f, "school_id")
@@ -54,19 +67,21 @@ func DecodeCatchments(file string, data []byte) ([]Catchment, error) {
 		c.Shape = asMultiPolygon(geom)
 		return c, okID && okLevel && okGeom
 	})
-	keys, at := make([]string, len(cs)), make([]int, len(cs))
+	// A level that did not decode reads as the first level: only clean
+	// catchments are compared.
+	var keys []string
+	var at []int
 	for i := range cs {
-		keys[i], at[i] = cs[i].SchoolID+"\x00"+cs[i].Level.String(), cs[i].Feature
+		if got[i] == clean {
+			keys, at = append(keys, cs[i].SchoolID+"\x00"+cs[i].Level.String()), append(at, cs[i].Feature)
+		}
 	}
 	for _, p := range checkUniqueIDs(file, keys, at) {
 		p.ID, p.Property = cs[indexOfFeature(cs, p.Feature)].SchoolID, "school_id"
 		p.Msg = fmt.Sprintf("second catchment for this school and level (%s)", p.Msg)
 		ps = append(ps, p)
 	}
-	if len(ps) > 0 {
-		return nil, sortProblems(ps)
-	}
-	return cs, nil
+	return cs, sortProblems(ps)
 }
 
 func indexOfFeature(cs []Catchment, feature int) int {

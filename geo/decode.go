@@ -8,7 +8,9 @@ import (
 	"io"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // rawFeature is one feature split out of a FeatureCollection, its
@@ -68,16 +70,28 @@ func lineCol(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
+// outcome is how far one feature decoded.
+type outcome uint8
+
+const (
+	unusable outcome = iota // not a GeoJSON Feature object: nothing decoded
+	flawed                  // a Feature with problems: its value holds what did decode
+	clean                   // decoded without a problem
+)
+
 // parseFeatures decodes every raw feature with parse, on all cores, and
-// returns the results in file order together with every problem found.
-// parse reports problems through l and returns ok=false when the feature is
-// unusable.
+// returns in file order every feature that is a GeoJSON Feature object,
+// with problems or not, its outcome, and every problem found. parse
+// reports problems through l and returns ok=false when the feature has
+// any; the value it returns then keeps the zero value for each property
+// with a problem. The slice is never nil, so that callers can tell a file
+// that was read from one that could not be split into features.
 //
 // fast, when not nil, is tried first on each raw feature; it returns
 // ok=false to leave the feature to parse.
-func parseFeatures[T any](file string, raws []json.RawMessage, fast func(i int, raw json.RawMessage) (T, bool), parse func(l *located, f *rawFeature) (T, bool)) ([]T, Problems) {
+func parseFeatures[T any](file string, raws []json.RawMessage, fast func(i int, raw json.RawMessage) (T, bool), parse func(l *located, f *rawFeature) (T, bool)) ([]T, []outcome, Problems) {
 	out := make([]T, len(raws))
-	okAt := make([]bool, len(raws))
+	got := make([]outcome, len(raws))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(raws)/2048))
 	chunk := (len(raws) + workers - 1) / max(workers, 1)
 	probs := make([]Problems, workers)
@@ -89,11 +103,13 @@ func parseFeatures[T any](file string, raws []json.RawMessage, fast func(i int, 
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
 				if fast != nil {
-					if out[i], okAt[i] = fast(i, raws[i]); okAt[i] {
+					var ok bool
+					if out[i], ok = fast(i, raws[i]); ok {
+						got[i] = clean
 						continue
 					}
 				}
-				out[i], okAt[i] = parseOne(file, i, raws[i], &probs[w], parse)
+				out[i], got[i] = parseFeature(file, i, raws[i], &probs[w], parse)
 			}
 		}(w, lo, hi)
 	}
@@ -102,28 +118,38 @@ func parseFeatures[T any](file string, raws []json.RawMessage, fast func(i int, 
 	for _, ps := range probs {
 		all = append(all, ps...)
 	}
-	kept := out[:0]
+	kept, keptGot := out[:0], got[:0]
 	for i := range out {
-		if okAt[i] {
-			kept = append(kept, out[i])
+		if got[i] != unusable {
+			kept, keptGot = append(kept, out[i]), append(keptGot, got[i])
 		}
 	}
-	return kept, all
+	return kept, keptGot, all
 }
 
+// parseOne decodes one raw feature and reports whether it is clean.
 func parseOne[T any](file string, i int, raw json.RawMessage, ps *Problems, parse func(l *located, f *rawFeature) (T, bool)) (T, bool) {
+	v, got := parseFeature(file, i, raw, ps, parse)
+	return v, got == clean
+}
+
+func parseFeature[T any](file string, i int, raw json.RawMessage, ps *Problems, parse func(l *located, f *rawFeature) (T, bool)) (T, outcome) {
 	var zero T
 	l := &located{file: file, feature: i, out: ps}
 	var f rawFeature
 	if err := json.Unmarshal(raw, &f); err != nil {
 		l.add("", "not a GeoJSON feature: %v", err)
-		return zero, false
+		return zero, unusable
 	}
 	if f.Type != "Feature" {
 		l.add("", "type is %q, want \"Feature\"", f.Type)
-		return zero, false
+		return zero, unusable
 	}
-	return parse(l, &f)
+	v, ok := parse(l, &f)
+	if !ok {
+		return v, flawed
+	}
+	return v, clean
 }
 
 // featureID returns the feature's id: the "id" property, or else the
@@ -131,17 +157,25 @@ func parseOne[T any](file string, i int, raw json.RawMessage, ps *Problems, pars
 // missing or malformed id.
 func featureID(l *located, f *rawFeature, property string) (string, bool) {
 	if raw, ok := f.Properties[property]; ok && !isNull(raw) {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil || s == "" {
+		s, isString, valid := decodeString(raw)
+		switch {
+		case !isString || s == "":
 			l.add(property, "want a non-empty string, got %s", clip(raw))
+			return "", false
+		case !valid:
+			l.add(property, msgInvalidUTF8)
 			return "", false
 		}
 		l.id = s
 		return s, true
 	}
 	if len(f.ID) > 0 && !isNull(f.ID) {
-		var s string
-		if json.Unmarshal(f.ID, &s) == nil && s != "" {
+		s, isString, valid := decodeString(f.ID)
+		if isString && !valid {
+			l.add("id", "the feature id: %s", msgInvalidUTF8)
+			return "", false
+		}
+		if isString && s != "" {
 			l.id = s
 			return s, true
 		}
@@ -161,20 +195,31 @@ func isNull(raw json.RawMessage) bool {
 	return len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null"
 }
 
-// clip shortens a raw JSON value for an error message.
+// clip shortens a raw JSON value for an error message, cutting between
+// characters, and shows any invalid UTF-8 as U+FFFD so that the message
+// stays UTF-8 text.
 func clip(raw json.RawMessage) string {
 	const n = 40
-	if len(raw) > n {
-		return string(raw[:n]) + "..."
+	s, more := string(raw), ""
+	if len(s) > n {
+		cut := n
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s, more = s[:cut], "..."
 	}
-	return string(raw)
+	return strings.ToValidUTF8(s, "\uFFFD") + more
 }
 
-// checkUniqueIDs reports every feature whose id repeats an earlier one.
+// checkUniqueIDs reports every feature whose id repeats an earlier one;
+// an empty id (one that did not decode) is skipped.
 func checkUniqueIDs(file string, ids []string, features []int) Problems {
 	first := make(map[string]int, len(ids))
 	var ps Problems
 	for i, id := range ids {
+		if id == "" {
+			continue
+		}
 		if at, dup := first[id]; dup {
 			ps = append(ps, Problem{File: file, Feature: features[i], ID: id, Property: "id",
 				Msg: fmt.Sprintf("duplicate id (first used by feature %d)", at)})

@@ -67,6 +67,12 @@ func TestMalformedApplicantsGiveLocatedProblems(t *testing.T) {
 		{"a preference listed twice", fc(point(105.8, 21, `{"id":"A1","level":"grade1","birth_year":2020,"residence":"permanent","preferences":["S1","S1"]}`)), wantProblem{0, "A1", "preferences", "listed twice"}},
 		{"a disability that is not a boolean", fc(point(105.8, 21, `{"id":"A1","level":"grade1","birth_year":2020,"residence":"permanent","disability":"yes"}`)), wantProblem{0, "A1", "disability", "true or false"}},
 		{"an empty priority", fc(point(105.8, 21, `{"id":"A1","level":"grade1","birth_year":2020,"residence":"permanent","priority":""}`)), wantProblem{0, "A1", "priority", "empty"}},
+		{"an id with an invalid UTF-8 byte", fc(point(105.8, 21, "{\"id\":\"A\xff1\",\"level\":\"grade1\",\"birth_year\":2020,\"residence\":\"permanent\"}")), wantProblem{0, "", "id", "invalid UTF-8"}},
+		{"an id with an unpaired surrogate escape", fc(point(105.8, 21, `{"id":"A\ud8001","level":"grade1","birth_year":2020,"residence":"permanent"}`)), wantProblem{0, "", "id", "invalid UTF-8"}},
+		{"a feature id with an invalid UTF-8 byte", fc("{\"type\":\"Feature\",\"id\":\"A\xc3\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[105.8,21]},\"properties\":{\"level\":\"grade1\",\"birth_year\":2020,\"residence\":\"permanent\"}}"), wantProblem{0, "", "id", "invalid UTF-8"}},
+		{"a priority with an invalid UTF-8 byte", fc(point(105.8, 21, "{\"id\":\"A1\",\"level\":\"grade1\",\"birth_year\":2020,\"residence\":\"permanent\",\"priority\":\"poor\xe1\"}")), wantProblem{0, "A1", "priority", "invalid UTF-8"}},
+		{"a preference with an unpaired surrogate escape", fc(point(105.8, 21, `{"id":"A1","level":"grade1","birth_year":2020,"residence":"permanent","preferences":["S1","S\udc00"]}`)), wantProblem{0, "A1", "preferences", "entry 1: invalid UTF-8"}},
+		{"a primary school with an invalid UTF-8 byte", fc(point(105.8, 21, "{\"id\":\"A1\",\"level\":\"grade6\",\"birth_year\":2015,\"residence\":\"permanent\",\"primary_school\":\"P\x80\"}")), wantProblem{0, "A1", "primary_school", "invalid UTF-8"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -92,6 +98,13 @@ func TestMalformedSchoolsGiveLocatedProblems(t *testing.T) {
 		{"a line", fc(`{"type":"Feature","geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]},"properties":` + goodSchool + `}`), wantProblem{0, "S1", "geometry", "LineString"}},
 		{"an open polygon ring", fc(`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]},"properties":` + goodSchool + `}`), wantProblem{0, "S1", "geometry", "not closed"}},
 		{"feeder not a list", fc(point(105.8, 21, `{"id":"S1","seats":{"grade6":45},"feeder":"P1"}`)), wantProblem{0, "S1", "feeder", "array of strings"}},
+		{"seats that list no level", fc(point(105.8, 21, `{"id":"S1","seats":{}}`)), wantProblem{0, "S1", "seats", "want at least one level"}},
+		{"classes that list no level", fc(point(105.8, 21, `{"id":"S1","classes":{}}`)), wantProblem{0, "S1", "classes", "want at least one level"}},
+		{"empty seats and empty classes", fc(point(105.8, 21, `{"id":"S1","seats":{},"classes":{}}`)), wantProblem{0, "S1", "seats", "want at least one level"}},
+		{"an id with an invalid UTF-8 byte", fc(point(105.8, 21, "{\"id\":\"S\xff\",\"seats\":{\"grade1\":35}}")), wantProblem{0, "", "id", "invalid UTF-8"}},
+		{"a name with an invalid UTF-8 byte", fc(point(105.8, 21, "{\"id\":\"S1\",\"name\":\"Tr\xc6\",\"seats\":{\"grade1\":35}}")), wantProblem{0, "S1", "name", "invalid UTF-8"}},
+		{"a ward with an unpaired surrogate escape", fc(point(105.8, 21, `{"id":"S1","ward":"\ud800","seats":{"grade1":35}}`)), wantProblem{0, "S1", "ward", "invalid UTF-8"}},
+		{"a feeder with an invalid UTF-8 byte", fc(point(105.8, 21, "{\"id\":\"S1\",\"seats\":{\"grade6\":45},\"feeder\":[\"P\xff\"]}")), wantProblem{0, "S1", "feeder", "entry 0: invalid UTF-8"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,4 +168,110 @@ func TestCheckReferencesLocatesUnknownSchools(t *testing.T) {
 	require.Equal(t, Problem{File: "a.geojson", Feature: 3, ID: "A1", Property: "preferences", Msg: `no school has id "S9"`}, ps[0])
 	require.Equal(t, "c.geojson", ps[1].File)
 	require.Equal(t, "school_id", ps[1].Property)
+}
+
+func TestInvalidUTF8IsReportedNotReplaced(t *testing.T) {
+	props := func(id string) string {
+		return `{"id":"` + id + `","level":"grade1","birth_year":2020,"residence":"permanent"}`
+	}
+	cases := []struct {
+		name string
+		data string
+		want []Problem // every problem, in order
+	}{
+		{"two ids that differ only in invalid bytes are two problems, not a duplicate",
+			fc(point(105.8, 21, props("A\xff")), point(105.8, 21, props("A\xfe"))),
+			[]Problem{{File: "a", Feature: 0, Property: "id", Msg: msgInvalidUTF8}, {File: "a", Feature: 1, Property: "id", Msg: msgInvalidUTF8}}},
+		{"an unpaired surrogate and U+FFFD itself are not the same id",
+			fc(point(105.8, 21, props(`A\udfff`)), point(105.8, 21, props("A\uFFFD"))),
+			[]Problem{{File: "a", Feature: 0, Property: "id", Msg: msgInvalidUTF8}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, ps := DecodeApplicantsPartial("a", []byte(c.data))
+			require.Equal(t, Problems(c.want), ps)
+		})
+	}
+}
+
+func TestTextThatIsValidUTF8IsKeptAsIs(t *testing.T) {
+	cases := []struct {
+		name, id string
+		want     string
+	}{
+		{"a Vietnamese id", `"Trường-1"`, "Trường-1"},
+		{"a replacement character written as it is", "\"A\uFFFD\"", "A\uFFFD"},
+		{"a replacement character written as an escape", `"A\ufffd"`, "A\uFFFD"},
+		{"a surrogate pair", `"A\ud83d\ude00"`, "A\U0001F600"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			props := `{"id":` + c.id + `,"level":"grade1","birth_year":2020,"residence":"permanent","preferences":[` + c.id + `]}`
+			raw := point(105.8, 21, props)
+			var ps Problems
+			slow, ok := parseOne("a", 0, []byte(raw), &ps, parseApplicant)
+			require.True(t, ok, "%v", ps)
+			require.Equal(t, c.want, slow.ID)
+			require.Equal(t, []string{c.want}, slow.Preferences)
+			apps, err := DecodeApplicants("a", []byte(fc(raw)))
+			require.NoError(t, err)
+			require.Equal(t, c.want, apps[0].ID)
+		})
+	}
+}
+
+func TestEveryProblemOfOneSchoolIsListed(t *testing.T) {
+	cases := []struct {
+		name  string
+		props string
+		want  []string // the properties of the problems, in order
+	}{
+		{"a bad id does not hide missing seats", `{"id":5}`, []string{"id", "seats"}},
+		{"a bad name does not hide empty seats", `{"id":"S1","name":7,"seats":{}}`, []string{"name", "seats"}},
+		{"a bad flag does not hide a level in seats and in classes", `{"id":"S1","selective":"no","seats":{"grade1":35},"classes":{"grade1":1}}`, []string{"selective", "classes"}},
+		{"an unknown level is not also an empty offer", `{"id":"S1","seats":{"grade9":35}}`, []string{"seats"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := DecodeSchools("s", []byte(fc(point(105.8, 21, c.props))))
+			var got []string
+			for _, p := range AsProblems(err) {
+				got = append(got, p.Property)
+			}
+			require.Equal(t, c.want, got, "%v", err)
+		})
+	}
+}
+
+func TestALevelWithNoSeatsIsStillOffered(t *testing.T) {
+	schools, err := DecodeSchools("s", []byte(fc(point(105.8, 21, `{"id":"S1","seats":{"grade1":0}}`), point(105.8, 21, `{"id":"S2","classes":{"grade6":0}}`))))
+	require.NoError(t, err)
+	require.True(t, schools[0].Offers(Grade1))
+	require.Zero(t, schools[0].Seats[Grade1])
+	require.True(t, schools[1].Offers(Grade6))
+}
+
+func TestPartialDecodingKeepsWhatDecoded(t *testing.T) {
+	t.Run("a school with a problem keeps its id", func(t *testing.T) {
+		schools, ps := DecodeSchoolsPartial("s", []byte(fc(point(105.8, 21, `{"id":"S1","seats":{"grade1":-1}}`), `{"type":"Point"}`, point(105.8, 21, goodSchool))))
+		require.Len(t, ps, 3)
+		require.Equal(t, []string{"S1", "S1"}, []string{schools[0].ID, schools[1].ID})
+		require.Equal(t, []int{0, 2}, []int{schools[0].Feature, schools[1].Feature}, "feature 1 is not a Feature")
+		require.Equal(t, Problem{File: "s", Feature: 2, ID: "S1", Property: "id", Msg: "duplicate id (first used by feature 0)"}, ps[2])
+	})
+	t.Run("an applicant with a problem keeps its preferences", func(t *testing.T) {
+		apps, ps := DecodeApplicantsPartial("a", []byte(fc(point(105.8, 21, `{"id":"A1","level":"grade9","birth_year":2020,"residence":"permanent","preferences":["S1"]}`))))
+		require.Len(t, ps, 1)
+		require.Equal(t, []string{"S1"}, apps[0].Preferences)
+	})
+	t.Run("a file that cannot be split gives nothing", func(t *testing.T) {
+		schools, ps := DecodeSchoolsPartial("s", []byte(`{"type":"FeatureCollection","features":[{`))
+		require.Nil(t, schools)
+		require.Len(t, ps, 1)
+	})
+	t.Run("a file with no features gives an empty list", func(t *testing.T) {
+		cats, ps := DecodeCatchmentsPartial("c", []byte(fc()))
+		require.NotNil(t, cats)
+		require.Empty(t, ps)
+	})
 }

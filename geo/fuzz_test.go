@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 )
 
 // The fuzz tests feed arbitrary bytes to the decoders: they must never
@@ -31,13 +32,15 @@ func checkFailure(t *testing.T, err error) {
 }
 
 func FuzzDecodeApplicants(f *testing.F) {
-	addSeeds(f, "../fixtures/*/applicants.geojson", fc(point(105.8, 21, goodApplicant)), `{"type":"FeatureCollection","features":[{]}`, "")
+	addSeeds(f, "../fixtures/*/applicants.geojson", fc(point(105.8, 21, goodApplicant)), `{"type":"FeatureCollection","features":[{]}`, "",
+		fc(point(105.8, 21, "{\"id\":\"A\xff\",\"level\":\"grade1\",\"birth_year\":2020,\"residence\":\"permanent\"}")))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		apps, err := DecodeApplicants("f", data)
 		checkFailure(t, err)
 		seen := map[string]bool{}
 		for _, a := range apps {
-			if a.ID == "" || seen[a.ID] || int(a.Level) >= NumLevels || a.Loc[1] < -90 || a.Loc[1] > 90 || a.Loc[0] < -180 || a.Loc[0] > 180 {
+			if a.ID == "" || seen[a.ID] || int(a.Level) >= NumLevels || a.Loc[1] < -90 || a.Loc[1] > 90 || a.Loc[0] < -180 || a.Loc[0] > 180 ||
+				!allUTF8(append([]string{a.ID, a.Priority, a.PrimarySchool}, a.Preferences...)) {
 				t.Fatalf("accepted an applicant that breaks the contract: %+v", a)
 			}
 			seen[a.ID] = true
@@ -51,6 +54,7 @@ func FuzzApplicantFastPath(f *testing.F) {
 	f.Add([]byte(point(105.8, 21, goodApplicant)))
 	f.Add([]byte(point(105.8, 21, `{"id":"A1","level":"grade6","birth_year":2015,"residence":"temporary","priority":"g","disability":true,"preferences":["S1","S2"],"primary_school":"P"}`)))
 	f.Add([]byte(point(105.8, 21, `{"ID":"A1","level":"grade1","birth_year":2020,"residence":"permanent"}`)))
+	f.Add([]byte(point(105.8, 21, "{\"id\":\"A\xff\",\"level\":\"grade1\",\"birth_year\":2020,\"residence\":\"permanent\",\"preferences\":[\"\\ud800\"]}")))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		fast, ok := parseApplicantFast(0, raw)
 		if !ok {
@@ -70,18 +74,32 @@ func FuzzApplicantFastPath(f *testing.F) {
 }
 
 func FuzzDecodeSchools(f *testing.F) {
-	addSeeds(f, "../fixtures/*/schools.geojson", fc(point(105.8, 21, goodSchool)))
+	addSeeds(f, "../fixtures/*/schools.geojson", fc(point(105.8, 21, goodSchool)), fc(point(105.8, 21, `{"id":"S1","seats":{}}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		schools, err := DecodeSchools("f", data)
 		checkFailure(t, err)
 		for _, s := range schools {
+			offers := false
 			for _, l := range Levels() {
 				if s.Seats[l] < 0 || s.Classes[l] < 0 {
 					t.Fatalf("negative seats accepted: %+v", s)
 				}
+				offers = offers || s.Offers(l)
+			}
+			if !offers || !allUTF8(append([]string{s.ID, s.Name, s.Ward}, s.Feeder...)) {
+				t.Fatalf("accepted a school that breaks the contract: %+v", s)
 			}
 		}
 	})
+}
+
+func allUTF8(ss []string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }
 
 func FuzzDecodeAreas(f *testing.F) {

@@ -4,19 +4,46 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
 )
 
 // Property readers: each reports a located problem and returns ok=false when
 // the value is present but malformed. An absent or null property yields the
 // zero value, present=false.
 
+// msgInvalidUTF8 is the problem of a string that is not UTF-8 text.
+const msgInvalidUTF8 = "invalid UTF-8 (an invalid byte sequence or an unpaired \\u surrogate escape); text must be valid UTF-8"
+
+// decodeString decodes a JSON string. validUTF8 is false when the string
+// holds invalid UTF-8 bytes or an unpaired surrogate escape, which
+// encoding/json would silently replace with U+FFFD: two distinct ids could
+// then become one, and a changed id be written out.
+func decodeString(raw json.RawMessage) (s string, isString, validUTF8 bool) {
+	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '"' || json.Unmarshal(t, &s) != nil {
+		return "", false, false
+	}
+	if !strings.ContainsRune(s, utf8.RuneError) {
+		return s, true, true // encoding/json replaced nothing
+	}
+	var strict string // U+FFFD may be in the text itself: ask the strict decoder
+	return s, true, jsonv2.Unmarshal(raw, &strict) == nil
+}
+
 func (l *located) optString(f *rawFeature, name string) (v string, present, ok bool) {
 	raw, has := f.Properties[name]
 	if !has || isNull(raw) {
 		return "", false, true
 	}
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, isString, valid := decodeString(raw)
+	switch {
+	case !isString:
 		l.add(name, "want a string, got %s", clip(raw))
+		return "", true, false
+	case !valid:
+		l.add(name, msgInvalidUTF8)
 		return "", true, false
 	}
 	return v, true, true
@@ -71,9 +98,8 @@ func (l *located) optStrings(f *rawFeature, name string) ([]string, bool) {
 	if !has || isNull(raw) {
 		return nil, true
 	}
-	var v []string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		l.add(name, "want an array of strings, got %s", clip(raw))
+	v, ok := l.stringEntries(name, raw)
+	if !ok {
 		return nil, false
 	}
 	seen := make(map[string]bool, len(v))
@@ -87,6 +113,32 @@ func (l *located) optStrings(f *rawFeature, name string) ([]string, bool) {
 			return nil, false
 		}
 		seen[s] = true
+	}
+	return v, true
+}
+
+// stringEntries decodes an array of strings, each valid UTF-8; a null
+// entry decodes as "".
+func (l *located) stringEntries(name string, raw json.RawMessage) ([]string, bool) {
+	var entries []json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		l.add(name, "want an array of strings, got %s", clip(raw))
+		return nil, false
+	}
+	v := make([]string, len(entries))
+	valid := make([]bool, len(entries))
+	for i, e := range entries {
+		var isString bool
+		if v[i], isString, valid[i] = decodeString(e); !isString && !isNull(e) {
+			l.add(name, "want an array of strings, got %s", clip(raw))
+			return nil, false
+		}
+	}
+	for i, e := range entries {
+		if !valid[i] && !isNull(e) {
+			l.add(name, "entry %d: %s", i, msgInvalidUTF8)
+			return nil, false
+		}
 	}
 	return v, true
 }

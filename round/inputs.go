@@ -5,10 +5,13 @@
 package round
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/catchment/catchment/allocator"
 	"github.com/catchment/catchment/geo"
@@ -78,10 +81,15 @@ type Dataset struct {
 	Policy     allocator.Policy
 }
 
-// Load decodes and validates every input, collecting the problems of all
-// files, and checks references between files: preferences naming unknown
-// schools, catchments of unknown schools, priority groups the policy does
-// not list. The error is a geo.Problems when the data is at fault.
+// Load decodes and validates every input and lists every problem at once:
+// those of each file, a policy that does not parse, and the references
+// between files (preferences naming unknown schools, catchments of unknown
+// schools, priority groups the policy does not list), checked on every
+// feature that decoded, even when its file has other problems. A reference
+// is not checked against a file that could not be split into features, nor
+// priority groups against a policy that does not parse. The problems come
+// in role order (schools, applicants, wards, catchments, policy), then
+// feature order. The error is a geo.Problems when the data is at fault.
 func Load(in Inputs) (*Dataset, error) {
 	for _, r := range []Role{RoleSchools, RoleApplicants} {
 		if in[r] == nil {
@@ -89,45 +97,68 @@ func Load(in Inputs) (*Dataset, error) {
 		}
 	}
 	ds := &Dataset{Policy: allocator.DefaultPolicy()}
+	ps := make(map[Role]geo.Problems, len(Roles))
+	policyOK := true
 	if p := in[RolePolicy]; p != nil {
 		pol, err := allocator.ParsePolicy(p.Data)
 		if err != nil {
-			return nil, fmt.Errorf("round: %s: %w", p.Path, err)
-		}
-		ds.Policy = pol
-	}
-	var ps geo.Problems
-	collect := func(err error) {
-		if err == nil {
-			return
-		}
-		if found := geo.AsProblems(err); found != nil {
-			ps = append(ps, found...)
+			ps[RolePolicy], policyOK = policyProblems(p.Path, err), false
 		} else {
-			ps = append(ps, geo.Problem{Feature: geo.WholeFile, Msg: err.Error()})
+			ds.Policy = pol
 		}
 	}
-	var err error
-	ds.Schools, err = geo.DecodeSchools(in[RoleSchools].Path, in[RoleSchools].Data)
-	collect(err)
-	ds.Applicants, err = geo.DecodeApplicants(in[RoleApplicants].Path, in[RoleApplicants].Data)
-	collect(err)
+	schools, apps, cats := in[RoleSchools], in[RoleApplicants], in[RoleCatchments]
+	ds.Schools, ps[RoleSchools] = geo.DecodeSchoolsPartial(schools.Path, schools.Data)
+	ds.Applicants, ps[RoleApplicants] = geo.DecodeApplicantsPartial(apps.Path, apps.Data)
 	if w := in[RoleWards]; w != nil {
+		var err error
 		ds.Wards, err = geo.DecodeWards(w.Path, w.Data)
-		collect(err)
+		ps[RoleWards] = geo.AsProblems(err)
 	}
-	if c := in[RoleCatchments]; c != nil {
-		ds.Catchments, err = geo.DecodeCatchments(c.Path, c.Data)
-		collect(err)
+	if cats != nil {
+		ds.Catchments, ps[RoleCatchments] = geo.DecodeCatchmentsPartial(cats.Path, cats.Data)
 	}
-	if len(ps) == 0 {
-		ps = append(ps, geo.CheckReferences(in[RoleApplicants].Path, ds.Applicants, ds.Schools, pathOf(in[RoleCatchments]), ds.Catchments)...)
-		ps = append(ps, ds.Policy.CheckApplicants(in[RoleApplicants].Path, ds.Applicants)...)
+	if ds.Schools != nil {
+		ps[RoleApplicants] = append(ps[RoleApplicants], geo.CheckReferences(apps.Path, ds.Applicants, ds.Schools, "", nil)...)
+		if cats != nil {
+			ps[RoleCatchments] = append(ps[RoleCatchments], geo.CheckReferences("", nil, ds.Schools, cats.Path, ds.Catchments)...)
+		}
 	}
-	if len(ps) > 0 {
-		return nil, ps
+	if policyOK {
+		ps[RoleApplicants] = append(ps[RoleApplicants], ds.Policy.CheckApplicants(apps.Path, ds.Applicants)...)
+	}
+	var all geo.Problems
+	for _, r := range Roles {
+		// Stable: within a feature, its own problems stay before those
+		// found across files.
+		slices.SortStableFunc(ps[r], func(a, b geo.Problem) int { return cmp.Compare(a.Feature, b.Feature) })
+		all = append(all, ps[r]...)
+	}
+	if len(all) > 0 {
+		return nil, all
 	}
 	return ds, nil
+}
+
+// policyProblems locates each policy defect in its file; the message names
+// the key at fault.
+func policyProblems(path string, err error) geo.Problems {
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	ps := make(geo.Problems, len(errs))
+	for i, err := range errs {
+		ps[i] = geo.Problem{File: path, Feature: geo.WholeFile, Msg: err.Error()}
+		var pe *allocator.PolicyError
+		if errors.As(err, &pe) {
+			ps[i].Msg = pe.Msg
+			if pe.Key != "" {
+				ps[i].Msg = fmt.Sprintf("key %q: %s", pe.Key, pe.Msg)
+			}
+		}
+	}
+	return ps
 }
 
 func pathOf(s *Source) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,4 +115,113 @@ func TestATimeLimitThatExpiresGivesAClearErrorAndNoDirectory(t *testing.T) {
 	require.Equal(t, 1, code)
 	require.Contains(t, stderr, "did not finish within --time-limit 1ns; nothing was written")
 	require.NoDirExists(t, out)
+}
+
+func TestValidateHelpSaysFeatureIndexesCountFrom0(t *testing.T) {
+	code, _, stderr := runCmd("validate", "--help")
+	require.Equal(t, 0, code)
+	require.Contains(t, stderr, `Feature indexes count from 0, as in jq's .features[N]: "feature 0" is the first feature`)
+}
+
+// collection is a FeatureCollection of features written as JSON.
+func collection(features ...string) string {
+	return `{"type":"FeatureCollection","features":[` + strings.Join(features, ",\n") + "]}"
+}
+
+// at is a Point feature with the given properties.
+func at(props string) string {
+	return `{"type":"Feature","geometry":{"type":"Point","coordinates":[105.8,21]},"properties":` + props + `}`
+}
+
+// area is a square Polygon feature with the given properties.
+func area(props string) string {
+	return `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[105.79,20.99],[105.81,20.99],[105.81,21.01],[105.79,21.01],[105.79,20.99]]]},"properties":` + props + `}`
+}
+
+func TestValidateAndAllocateListEveryProblemAtOnce(t *testing.T) {
+	goodSchool := `{"id":"S1","seats":{"grade1":35}}`
+	goodApplicant := `{"id":"A1","level":"grade1","birth_year":2020,"residence":"permanent"}`
+	cases := []struct {
+		name  string
+		files map[string]string // flag -> file content
+		want  []string          // a fragment of each line of validate's output, in order
+	}{
+		{"a policy that does not parse is listed beside the problems of the files", map[string]string{
+			"schools":    collection(at(goodSchool)),
+			"applicants": collection(at(`{"id":"A1","level":"grade9","birth_year":2020,"residence":"permanent"}`)),
+			"policy":     `{"MAX_DISTANCE_M": {"grade1": 3000}}`,
+		}, []string{
+			`applicants.geojson: feature 0 (id "A1"): property "level": unknown level "grade9"`,
+			`policy.json: unknown key "MAX_DISTANCE_M": key names are case-sensitive; did you mean "max_distance_m"?`,
+		}},
+		{"every invalid policy value is listed, naming its key", map[string]string{
+			"schools":    collection(at(goodSchool)),
+			"applicants": collection(at(goodApplicant)),
+			"policy":     `{"priority_order": [], "class_caps": {"grade1": 0}}`,
+		}, []string{
+			`policy.json: key "class_caps": grade1 is 0, want 1..200`,
+			`policy.json: key "priority_order": empty: want at least one key`,
+		}},
+		{"a bad id does not hide missing seats", map[string]string{
+			"schools":    collection(at(`{"id":5}`), at(goodSchool)),
+			"applicants": collection(at(goodApplicant)),
+		}, []string{
+			`schools.geojson: feature 0: property "id": want a non-empty string, got 5`,
+			`schools.geojson: feature 0: property "seats": missing`,
+		}},
+		{"references are checked on every feature that decoded", map[string]string{
+			"schools": collection(at(goodSchool), at(`{"id":"S2","seats":{}}`)),
+			"applicants": collection(
+				at(`{"id":"A1","level":"grade9","birth_year":2020,"residence":"permanent","preferences":["S9","S2"]}`),
+				at(`{"id":"A2","level":"grade1","birth_year":2020,"residence":"permanent","priority":"vip"}`)),
+			"catchments": collection(area(`{"school_id":"S8","level":"grade1"}`), `{"type":"Feature","geometry":null,"properties":{"school_id":"S1","level":"grade1"}}`),
+			"policy":     `{"priority_groups": ["poor_household"]}`,
+		}, []string{
+			`schools.geojson: feature 1 (id "S2"): property "seats": lists no level: want at least one level`,
+			`applicants.geojson: feature 0 (id "A1"): property "level": unknown level "grade9"`,
+			`applicants.geojson: feature 0 (id "A1"): property "preferences": no school has id "S9"`,
+			`applicants.geojson: feature 1 (id "A2"): property "priority": unknown group "vip"`,
+			`catchments.geojson: feature 0 (id "S8"): property "school_id": no school has id "S8"`,
+			`catchments.geojson: feature 1 (id "S1"): property "geometry": missing`,
+		}},
+		{"a schools file that cannot be read does not make every preference unknown", map[string]string{
+			"schools":    `{"type":"FeatureCollection","features":[{`,
+			"applicants": collection(at(`{"id":"A1","level":"grade1","birth_year":2020,"residence":"permanent","preferences":["S1"]}`)),
+		}, []string{`schools.geojson: feature 0: malformed JSON`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var args []string
+			for _, flag := range []string{"schools", "applicants", "catchments", "policy"} {
+				content, ok := c.files[flag]
+				if !ok {
+					continue
+				}
+				name := flag + ".geojson"
+				if flag == "policy" {
+					name = "policy.json"
+				}
+				path := filepath.Join(dir, name)
+				require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
+				args = append(args, "--"+flag, path)
+			}
+			code, stdout, _ := runCmd(append([]string{"validate"}, args...)...)
+			require.Equal(t, 1, code)
+			lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+			require.Len(t, lines, len(c.want)+1, stdout)
+			for i, w := range c.want {
+				require.Contains(t, lines[i], dir+string(filepath.Separator)+w, "line %d", i)
+			}
+			require.Equal(t, fmt.Sprintf("%d problem(s)", len(c.want)), lines[len(c.want)])
+
+			out := filepath.Join(dir, "round")
+			code, _, stderr := runCmd(append([]string{"allocate", "-q", "--year", "2026", "--seed", "s", "--out", out}, args...)...)
+			require.Equal(t, 1, code)
+			for _, w := range c.want {
+				require.Contains(t, stderr, dir+string(filepath.Separator)+w)
+			}
+			require.NoDirExists(t, out)
+		})
+	}
 }

@@ -12,7 +12,11 @@ import (
 
 func runValidate(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("validate", "--schools F --applicants F [--wards F] [--catchments F] [--policy F]",
-		"Check the input files and list every problem with its file, feature index, id and property.\n"+
+		"Check the input files and list every problem at once with its file, feature index, id and\n"+
+			"property: those of each file, of the policy, and the references between files (preferences\n"+
+			"and catchments naming unknown schools, priority groups the policy does not list).\n"+
+			"Feature indexes count from 0, as in jq's .features[N]: \"feature 0\" is the first feature;\n"+
+			"a problem about a whole file has no feature index.\n"+
 			"Exit status 1 when there is any problem.", stderr)
 	inputs := addInputFlags(fs)
 	if err := parse(fs, args); err != nil {
