@@ -6,7 +6,7 @@ ROUND   := out/demo-round
 FUZZTIME ?= 10s
 BUF     ?= buf
 
-.PHONY: all build test unit race fuzz lint bench demo demo-city clean generate check-generated
+.PHONY: all build test unit race fuzz lint breaking bench demo demo-city clean generate check-generated
 
 all: build
 
@@ -27,8 +27,9 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzApplicantFastPath$$' -fuzztime $(FUZZTIME) ./geo
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSchools$$' -fuzztime $(FUZZTIME) ./geo
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeAreas$$' -fuzztime $(FUZZTIME) ./geo
+	$(GO) test -run '^$$' -fuzz '^FuzzParsePolicy$$' -fuzztime $(FUZZTIME) ./allocator
 
-lint: check-generated
+lint: check-generated breaking
 	$(GO) vet ./...
 	$(BUF) lint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -40,6 +41,13 @@ bench:
 ## generate: regenerate the Go code of proto/ (buf, protoc-gen-go, protoc-gen-go-grpc: see .ci/run)
 generate:
 	$(BUF) generate
+
+## breaking: fail if the API breaks a client of the previous commit (buf's FILE rules);
+## BREAKING_AGAINST=.git#branch=main checks a branch against main
+BREAKING_AGAINST ?= .git\#ref=HEAD~1
+breaking:
+	@if git rev-parse -q --verify HEAD~1 >/dev/null; then $(BUF) breaking --against '$(BREAKING_AGAINST)'; \
+	else echo "breaking: no previous commit to compare with"; fi
 
 ## check-generated: fail if the committed generated code differs from what generate writes
 check-generated:
