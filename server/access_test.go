@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	pb "github.com/catchment/catchment/proto/catchment/v1"
@@ -197,12 +198,17 @@ func TestTheTokensFileIsChecked(t *testing.T) {
 		{"a ward without a code", `{"a-long-enough-token-1": "ward:"}`, "unknown role"},
 		{"a short token", `{"short": "office"}`, "shorter than 16 bytes"},
 		{"not an object", `["office"]`, "want a JSON object"},
+		{"a token listed twice", `{"a-long-enough-token-1": "office", "a-long-enough-token-1": "auditor"}`,
+			"token " + Label("a-long-enough-token-1") + " is listed twice"},
+		{"two tokens whose labels collide", sameLabelTokens(t), "two tokens have the label"},
+		{"a role that is not a string", `{"a-long-enough-token-1": 5}`, "the role must be a string"},
+		{"something after the object", `{"a-long-enough-token-1": "office"} {}`, "data after the object"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParseTokens([]byte(c.file))
 			require.ErrorContains(t, err, c.says)
-			require.NotContains(t, err.Error(), "a-long-enough-token-1", "errors name a token by its label only")
+			require.NotContains(t, err.Error(), "a-long-enough-token-", "errors name a token by its label only")
 		})
 	}
 	tokens, err := ParseTokens([]byte(`{"a-long-enough-token-1": "ward:00115"}`))
@@ -211,4 +217,120 @@ func TestTheTokensFileIsChecked(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, Principal{Role: RoleWard, Ward: "00115", Subject: Label("a-long-enough-token-1")}, p)
 	require.Len(t, p.Subject, 8)
+}
+
+// sameLabelTokens returns a tokens file of two tokens whose labels (32
+// bits of their SHA-256) are the same, found by a birthday search over
+// numbered tokens.
+func sameLabelTokens(t *testing.T) string {
+	t.Helper()
+	seen := map[string]string{}
+	for i := range 1 << 20 {
+		token := fmt.Sprintf("a-long-enough-token-%d", i)
+		if other, ok := seen[Label(token)]; ok {
+			return fmt.Sprintf(`{%q: "office", %q: "auditor"}`, other, token)
+		}
+		seen[Label(token)] = token
+	}
+	t.Fatal("no two labels collide")
+	return ""
+}
+
+func TestEveryChangeIsAuditedOnceAndARefusedOneNotAtAll(t *testing.T) {
+	h := newHarness(t, Config{})
+	datasetID, published := h.publishedRound()
+	toPublish := h.run(datasetID, "to publish").GetId()
+	upload := func(ctx context.Context) error {
+		_, err := h.uploadFiles(ctx, cityFiles, 1<<20, false)
+		return err
+	}
+	run := func(ctx context.Context) error {
+		off := false
+		_, _, err := h.runRound(ctx, &pb.RunRoundRequest{DatasetId: datasetID, Year: 2026, Seed: "audited", Compare: &off,
+			Levels: []pb.Level{pb.Level_LEVEL_GRADE1}})
+		return err
+	}
+	approve := func(ward string) func(ctx context.Context) error {
+		return func(ctx context.Context) error {
+			_, err := h.rounds.ApproveWard(ctx, &pb.ApproveWardRequest{RoundId: published, WardCode: ward, Level: pb.Level_LEVEL_GRADE1})
+			return err
+		}
+	}
+	publish := func(ctx context.Context) error {
+		_, err := h.rounds.PublishRound(ctx, &pb.PublishRoundRequest{RoundId: toPublish})
+		return err
+	}
+	cases := []struct {
+		name, token, action, role string
+		call                      func(ctx context.Context) error
+	}{
+		{"an upload by an auditor is refused", tokAuditor, "", "", upload},
+		{"an upload by the office", tokOffice, "dataset.upload", "office", upload},
+		{"a round run by a ward official is refused", tokWard(wardA), "", "", run},
+		{"a round run by the office", tokOffice, "round.run", "office", run},
+		{"an approval by another ward's official is refused", tokWard(wardB), "", "", approve(wardA)},
+		{"an approval by an auditor is refused", tokAuditor, "", "", approve(wardA)},
+		{"an approval by the ward's official", tokWard(wardA), "round.approve", "ward:" + wardA, approve(wardA)},
+		{"an approval by the office", tokOffice, "round.approve", "office", approve(wardB)},
+		{"a publication by a ward official is refused", tokWard(wardA), "", "", publish},
+		{"a publication by the office", tokOffice, "round.publish", "office", publish},
+	}
+	ctx := context.Background()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before, err := h.st.AuditHead(ctx)
+			require.NoError(t, err)
+			err = c.call(as(c.token))
+			added, lerr := h.st.AuditEntries(ctx, before.Seq, 0)
+			require.NoError(t, lerr)
+			if c.action == "" {
+				requireCode(t, denied, err)
+				require.Empty(t, added)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, added, 1)
+			require.Equal(t, c.action, added[0].Action)
+			require.Equal(t, c.role, added[0].Role)
+			require.Equal(t, Label(c.token), added[0].Subject)
+		})
+	}
+}
+
+func TestAWardOfficialListsOnlyTheirOwnWardsApprovals(t *testing.T) {
+	h := newHarness(t, Config{})
+	_, id := h.publishedRound()
+	for _, ward := range []string{wardA, wardB} {
+		for _, l := range []pb.Level{pb.Level_LEVEL_GRADE1, pb.Level_LEVEL_GRADE6} {
+			_, err := h.rounds.ApproveWard(as(tokWard(ward)), &pb.ApproveWardRequest{RoundId: id, WardCode: ward, Level: l})
+			require.NoError(t, err)
+		}
+	}
+	cases := []struct {
+		name, token string
+		wards       []string // the wards whose approvals and pending codes it sees
+	}{
+		{"the official of ward A", tokWard(wardA), []string{wardA}},
+		{"the official of ward B", tokWard(wardB), []string{wardB}},
+		{"an auditor", tokAuditor, []string{wardA, wardB}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := h.rounds.ListApprovals(as(c.token), &pb.ListApprovalsRequest{RoundId: id})
+			require.NoError(t, err)
+			seen := map[string]int{}
+			for _, a := range got.GetApprovals() {
+				seen[a.GetWardCode()]++
+			}
+			for _, w := range c.wards {
+				require.Equal(t, 2, seen[w], "both levels approved by %s", w)
+			}
+			if len(c.wards) == 1 {
+				require.Len(t, seen, 1)
+				require.Equal(t, c.wards, got.GetPendingWardCodes(), "three levels are still to approve")
+			} else {
+				require.Subset(t, got.GetPendingWardCodes(), c.wards)
+			}
+		})
+	}
 }

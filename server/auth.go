@@ -1,15 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
 	"github.com/catchment/catchment/store"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Role is what a token may do.
@@ -52,26 +55,70 @@ type Tokens struct {
 
 // ParseTokens reads a tokens file: a JSON object mapping each bearer token
 // to "office", "auditor" or "ward:<code>". It fails, naming the token's
-// label (never the token), on an unknown role, an empty ward code or a
-// token shorter than MinTokenLength.
+// label (never the token), on an unknown role, an empty ward code, a
+// token shorter than MinTokenLength, a token listed twice, or two tokens
+// with the same label (the audit log could not tell them apart).
 func ParseTokens(data []byte) (*Tokens, error) {
-	var raw map[string]string
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("server: tokens: want a JSON object of token -> role: %w", err)
+	raw, err := decodeTokens(data)
+	if err != nil {
+		return nil, fmt.Errorf("server: tokens: %w", err)
 	}
 	t := &Tokens{byHash: make(map[[32]byte]Principal, len(raw))}
-	for token, role := range raw {
-		p, err := parseRole(role)
+	labels := map[string]bool{}
+	for _, e := range raw {
+		p, err := parseRole(e.role)
 		if err != nil {
-			return nil, fmt.Errorf("server: tokens: token %s: %w", Label(token), err)
+			return nil, fmt.Errorf("server: tokens: token %s: %w", Label(e.token), err)
 		}
-		if len(token) < MinTokenLength {
-			return nil, fmt.Errorf("server: tokens: token %s is shorter than %d bytes", Label(token), MinTokenLength)
+		if len(e.token) < MinTokenLength {
+			return nil, fmt.Errorf("server: tokens: token %s is shorter than %d bytes", Label(e.token), MinTokenLength)
 		}
-		p.Subject = Label(token)
-		t.byHash[sha256.Sum256([]byte(token))] = p
+		p.Subject = Label(e.token)
+		if labels[p.Subject] {
+			return nil, fmt.Errorf("server: tokens: two tokens have the label %s (the first 8 hex digits of their SHA-256): replace one", p.Subject)
+		}
+		labels[p.Subject] = true
+		t.byHash[sha256.Sum256([]byte(e.token))] = p
 	}
 	return t, nil
+}
+
+// tokenEntry is one member of a tokens file.
+type tokenEntry struct{ token, role string }
+
+// decodeTokens reads a JSON object of string members in file order,
+// refusing a name given twice. Its errors name no token.
+func decodeTokens(data []byte) ([]tokenEntry, error) {
+	want := errors.New("want a JSON object of token -> role")
+	dec := jsontext.NewDecoder(bytes.NewReader(data), jsontext.AllowDuplicateNames(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return nil, want
+	}
+	var out []tokenEntry
+	seen := map[string]bool{}
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return nil, fmt.Errorf("%w: at byte %d", want, dec.InputOffset())
+		}
+		token := name.String()
+		role, err := dec.ReadToken()
+		if err != nil || role.Kind() != '"' {
+			return nil, fmt.Errorf("%w: token %s: the role must be a string", want, Label(token))
+		}
+		if seen[token] {
+			return nil, fmt.Errorf("token %s is listed twice", Label(token))
+		}
+		seen[token] = true
+		out = append(out, tokenEntry{token, role.String()})
+	}
+	if _, err := dec.ReadToken(); err != nil { // the closing brace
+		return nil, want
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: data after the object", want)
+	}
+	return out, nil
 }
 
 func parseRole(s string) (Principal, error) {

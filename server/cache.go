@@ -11,14 +11,18 @@ import (
 )
 
 // roundCache keeps the most recently used rounds in memory with their
-// locators. A missing round is loaded once however many callers ask for
-// it at the same time.
+// locators, and the published rounds besides. A missing round is loaded
+// once however many callers ask for it at the same time, one load at a
+// time, and a load is given up when every caller waiting for it has gone.
 type roundCache struct {
 	mu      sync.Mutex
-	max     int
+	max     int // rounds kept besides the pinned ones
 	entries map[string]*cached
-	order   []string // least recently used first
+	order   []string        // least recently used first
+	pinned  map[string]bool // the published rounds: never evicted
 	load    func(ctx context.Context, id string) (*round.Round, error)
+	// fills admits one load at a time: each re-runs a whole round.
+	fills chan struct{}
 }
 
 // cached is one round in memory; rd and err are set once ready is
@@ -27,6 +31,10 @@ type cached struct {
 	ready chan struct{}
 	rd    *round.Round
 	err   error
+	// waiters counts the callers waiting for ready and cancel stops the
+	// load (nil for a round put in memory); both guarded by roundCache.mu.
+	waiters int
+	cancel  context.CancelFunc
 
 	locOnce  [geo.NumLevels]sync.Once
 	locators [geo.NumLevels]*round.Locator
@@ -39,7 +47,7 @@ type cached struct {
 }
 
 func newRoundCache(max int, load func(context.Context, string) (*round.Round, error)) *roundCache {
-	return &roundCache{max: max, entries: map[string]*cached{}, load: load}
+	return &roundCache{max: max, entries: map[string]*cached{}, load: load, fills: make(chan struct{}, 1)}
 }
 
 // get returns the round, loading it if needed. A load that fails is
@@ -48,36 +56,85 @@ func (c *roundCache) get(ctx context.Context, id string) (*cached, error) {
 	c.mu.Lock()
 	e, ok := c.entries[id]
 	if !ok {
-		e = &cached{ready: make(chan struct{})}
+		fill, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		e = &cached{ready: make(chan struct{}), cancel: cancel}
 		c.insert(id, e)
-		go c.fill(context.WithoutCancel(ctx), id, e)
+		go c.fill(fill, id, e)
 	} else {
 		c.touch(id)
 	}
+	e.waiters++
 	c.mu.Unlock()
+	var err error
 	select {
 	case <-e.ready:
+		err = e.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		err = ctx.Err()
 	}
-	if e.err != nil {
-		return nil, e.err
+	c.leave(id, e)
+	if err != nil {
+		return nil, err
 	}
 	return e, nil
 }
 
+// leave ends one caller's wait; when it was the last caller of a load
+// still running, the load is cancelled and forgotten.
+func (c *roundCache) leave(id string, e *cached) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e.waiters--
+	select {
+	case <-e.ready:
+		return
+	default:
+	}
+	if e.waiters == 0 {
+		e.cancel()
+		c.forget(id, e)
+	}
+}
+
 func (c *roundCache) fill(ctx context.Context, id string, e *cached) {
-	rd, err := c.load(ctx, id)
+	defer e.cancel()
+	var rd *round.Round
+	var err error
+	select {
+	case c.fills <- struct{}{}:
+		rd, err = c.load(ctx, id)
+		<-c.fills
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
 	e.rd, e.err = slim(rd), err
 	if e.err != nil {
 		c.mu.Lock()
-		if c.entries[id] == e {
-			delete(c.entries, id)
-			c.order = slices.DeleteFunc(c.order, func(s string) bool { return s == id })
-		}
+		c.forget(id, e)
 		c.mu.Unlock()
 	}
 	close(e.ready)
+}
+
+// forget removes the entry unless another has replaced it. Callers hold
+// mu.
+func (c *roundCache) forget(id string, e *cached) {
+	if c.entries[id] == e {
+		delete(c.entries, id)
+		c.order = slices.DeleteFunc(c.order, func(s string) bool { return s == id })
+	}
+}
+
+// pin keeps the published rounds in memory whatever max is; rounds no
+// longer published become ordinary entries.
+func (c *roundCache) pin(published map[geo.Level]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pinned = map[string]bool{}
+	for _, id := range published {
+		c.pinned[id] = true
+	}
+	c.evict()
 }
 
 // put adds a round that is already in memory (one just run).
@@ -103,14 +160,32 @@ func slim(rd *round.Round) *round.Round {
 	return &cp
 }
 
-// insert adds an entry as the most recently used and evicts the least
-// recently used beyond max. Callers hold mu.
+// insert adds an entry as the most recently used and evicts. Callers
+// hold mu.
 func (c *roundCache) insert(id string, e *cached) {
 	c.entries[id] = e
 	c.order = append(c.order, id)
-	for len(c.order) > c.max {
-		delete(c.entries, c.order[0])
-		c.order = c.order[1:]
+	c.evict()
+}
+
+// evict drops the least recently used entries that are not pinned until
+// at most max of them are left. Callers hold mu.
+func (c *roundCache) evict() {
+	unpinned := 0
+	for _, id := range c.order {
+		if !c.pinned[id] {
+			unpinned++
+		}
+	}
+	for i := 0; unpinned > c.max; {
+		id := c.order[i]
+		if c.pinned[id] {
+			i++
+			continue
+		}
+		delete(c.entries, id)
+		c.order = slices.Delete(c.order, i, i+1)
+		unpinned--
 	}
 }
 

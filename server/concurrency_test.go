@@ -14,7 +14,7 @@ import (
 // addresses, and read placements and explanations, while the office runs
 // a second round and publishes it. Run it with -race.
 func TestLookupsWhileARoundRunsAndIsPublished(t *testing.T) {
-	h := newHarness(t, Config{})
+	h := newHarness(t, Config{LookupRate: -1}) // thousands of lookups by the auditor
 	datasetID, first := h.publishedRound()
 	points := samplePoints(localRound(t, "published", false), 500)
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 
 	"github.com/catchment/catchment/allocator"
 	"github.com/catchment/catchment/geo"
@@ -14,6 +15,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Errors the handlers return; toStatus maps them to gRPC codes.
@@ -30,8 +33,12 @@ var (
 	// ErrOutputsDiffer: a stored round did not re-run to its stored
 	// outputs, so it is not served (DATA_LOSS).
 	ErrOutputsDiffer = errors.New("server: stored round does not replay to its stored outputs")
-	// ErrShuttingDown: the server is draining (UNAVAILABLE).
+	// ErrShuttingDown: the server is draining, so a round or replay that
+	// has not started yet never will (UNAVAILABLE).
 	ErrShuttingDown = errors.New("server: shutting down")
+	// ErrRateLimited: a ward or auditor token made more address lookups
+	// than Config.LookupRate allows (RESOURCE_EXHAUSTED).
+	ErrRateLimited = errors.New("server: too many address lookups; slow down")
 )
 
 // invalidError is a request the caller must fix: INVALID_ARGUMENT with
@@ -113,6 +120,11 @@ func toStatus(log *slog.Logger, method string, err error) error {
 		return status.Error(codes.DataLoss, err.Error())
 	case errors.Is(err, ErrShuttingDown):
 		return status.Error(codes.Unavailable, err.Error())
+	case isBusy(err):
+		log.Warn("store busy", "method", method, "err", err)
+		return status.Error(codes.Unavailable, "server: the store is busy; try again")
+	case errors.Is(err, ErrRateLimited):
+		return status.Error(codes.ResourceExhausted, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "server: call cancelled")
 	case errors.Is(err, context.DeadlineExceeded):
@@ -120,6 +132,17 @@ func toStatus(log *slog.Logger, method string, err error) error {
 	}
 	log.Error("internal error", "method", method, "err", err)
 	return status.Error(codes.Internal, "server: internal error (logged on the server)")
+}
+
+// isBusy reports whether err is SQLite's "database is locked": another
+// writer held the store file for longer than the store's busy timeout.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := se.Code() & 0xff // the primary result code of an extended one
+		return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
+	}
+	return strings.Contains(err.Error(), "database is locked") // wrapped without %w
 }
 
 func withBadRequest(inv *invalidError) error {

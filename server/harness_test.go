@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/catchment/catchment/geo"
@@ -98,8 +100,8 @@ func loadCity(dir string) error {
 	return pickWards(schools, wards, apps)
 }
 
-// pickWards chooses the two wards with the most schools, and a grade-1
-// home inside the first.
+// pickWards chooses the two wards with the most schools (the lower codes
+// of equal counts), and a grade-1 home inside the first.
 func pickWards(schools []geo.School, wards []geo.Ward, apps []geo.Applicant) error {
 	count := map[string]int{}
 	for _, s := range schools {
@@ -109,7 +111,7 @@ func pickWards(schools []geo.School, wards []geo.Ward, apps []geo.Applicant) err
 	for c := range count {
 		codes = append(codes, c)
 	}
-	slices.SortFunc(codes, func(a, b string) int { return count[b] - count[a] })
+	slices.SortFunc(codes, func(a, b string) int { return cmp.Or(count[b]-count[a], strings.Compare(a, b)) })
 	if len(codes) < 2 {
 		return errors.New("the test city needs two wards with schools")
 	}

@@ -16,8 +16,12 @@ type catchmentService struct {
 	s *Server
 }
 
-// LookupAddress returns the school an address belongs to for a level.
+// LookupAddress returns the school an address belongs to for a level. A
+// ward or auditor token may make Config.LookupRate calls a second.
 func (c *catchmentService) LookupAddress(ctx context.Context, req *pb.LookupAddressRequest) (*pb.LookupAddressResponse, error) {
+	if err := c.s.limitLookup(ctx); err != nil {
+		return nil, err
+	}
 	level, err := fromPBLevel("level", req.GetLevel())
 	if err != nil {
 		return nil, err

@@ -334,3 +334,74 @@ func TestAGracefulStopLetsARunningRoundFinishAndBeStored(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, r.GetManifestSha256(), stored.ManifestSHA256())
 }
+
+func TestDrainingRefusesRoundsAndReplaysThatHaveNotStarted(t *testing.T) {
+	h := newHarness(t, Config{})
+	datasetID, roundID := h.publishedRound()
+	release, err := h.srv.acquireHeavy(context.Background(), nil) // another round is running
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(as(tokOffice), 20*time.Second) // waiting calls end with DEADLINE_EXCEEDED at worst
+	defer cancel()
+	stream, err := h.rounds.RunRound(ctx, &pb.RunRoundRequest{DatasetId: datasetID, Year: 2026, Seed: "too late"})
+	require.NoError(t, err)
+	msg, err := stream.Recv()
+	require.NoError(t, err)
+	require.Contains(t, msg.GetProgress().GetStage(), "waiting for another round")
+	replayed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(as(tokAuditor), 20*time.Second)
+		defer cancel()
+		_, err := h.rounds.ReplayRound(ctx, &pb.ReplayRoundRequest{RoundId: roundID})
+		replayed <- err
+	}()
+
+	h.srv.Drain()
+	_, err = stream.Recv()
+	requireCode(t, codes.Unavailable, err)
+	requireCode(t, codes.Unavailable, <-replayed)
+	release()
+	cases := []struct {
+		name string
+		call func() error
+	}{
+		{"a round asked for once the slot is free", func() error {
+			_, _, err := h.runRound(as(tokOffice), &pb.RunRoundRequest{DatasetId: datasetID, Year: 2026, Seed: "after"})
+			return err
+		}},
+		{"a replay asked for once the slot is free", func() error {
+			_, err := h.rounds.ReplayRound(as(tokAuditor), &pb.ReplayRoundRequest{RoundId: roundID})
+			return err
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			requireCode(t, codes.Unavailable, c.call())
+		})
+	}
+	rounds, err := h.st.Rounds(context.Background())
+	require.NoError(t, err)
+	require.Len(t, rounds, 1, "no round started after the drain began")
+}
+
+func TestDrainingLetsARunningRoundComplete(t *testing.T) {
+	h := newHarness(t, Config{})
+	id := h.upload()
+	stream, err := h.rounds.RunRound(as(tokOffice), &pb.RunRoundRequest{DatasetId: id, Year: 2026, Seed: "running"})
+	require.NoError(t, err)
+	for { // until the round has the slot and the engine reports
+		msg, err := stream.Recv()
+		require.NoError(t, err)
+		if st := msg.GetProgress().GetStage(); st != "" && !strings.Contains(st, "waiting") {
+			break
+		}
+	}
+	h.srv.Drain()
+	var r *pb.Round
+	for r == nil {
+		msg, err := stream.Recv()
+		require.NoError(t, err)
+		r = msg.GetRound()
+	}
+	_, err = h.st.Round(context.Background(), r.GetId())
+	require.NoError(t, err, "the round is stored")
+}

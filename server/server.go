@@ -32,6 +32,13 @@ const (
 	// MaxMessageBytes is the largest gRPC message the server receives or
 	// sends: a chunk and its envelope.
 	MaxMessageBytes = MaxChunkBytes + 64<<10
+	// DefaultLookupRate is how many LookupAddress calls per second a ward
+	// or auditor token may make, with bursts of LookupBurstFactor times
+	// as many.
+	DefaultLookupRate = 50
+	// LookupBurstFactor is a token's burst of lookups, in seconds of its
+	// rate.
+	LookupBurstFactor = 4
 	// downloadChunkBytes is the size of each chunk a download streams.
 	downloadChunkBytes = 1 << 20
 )
@@ -45,6 +52,11 @@ type Config struct {
 	// placements and explanations; 0: DefaultCachedRounds. Others are
 	// re-run from the store, and verified, when asked for.
 	CachedRounds int
+	// LookupRate limits each ward and auditor token to this many
+	// LookupAddress calls per second (bursts of LookupBurstFactor times
+	// as many); beyond it a call fails with RESOURCE_EXHAUSTED. Office
+	// tokens are not limited. 0: DefaultLookupRate; negative: no limit.
+	LookupRate float64
 	// Log receives failed calls, changes and errors; nil discards them.
 	Log *slog.Logger
 }
@@ -59,6 +71,10 @@ type Server struct {
 	health *health.Server
 	// heavy admits one round run or replay at a time.
 	heavy chan struct{}
+	// draining is closed when Drain begins: no new run or replay starts.
+	draining  chan struct{}
+	drainOnce sync.Once
+	lookups   *limiter // nil: lookups are not limited
 
 	pubMu     sync.RWMutex
 	published map[geo.Level]string // level -> round id; nil until loaded
@@ -72,19 +88,29 @@ func New(st *store.Store, tokens *Tokens, cfg Config) *Server {
 	if cfg.CachedRounds <= 0 {
 		cfg.CachedRounds = DefaultCachedRounds
 	}
+	if cfg.LookupRate == 0 {
+		cfg.LookupRate = DefaultLookupRate
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{store: st, tokens: tokens, cfg: cfg, log: cfg.Log, health: health.NewServer(), heavy: make(chan struct{}, 1)}
+	s := &Server{store: st, tokens: tokens, cfg: cfg, log: cfg.Log, health: health.NewServer(), heavy: make(chan struct{}, 1),
+		draining: make(chan struct{})}
 	s.rounds = newRoundCache(cfg.CachedRounds, s.loadRound)
+	if cfg.LookupRate > 0 {
+		s.lookups = newLimiter(cfg.LookupRate, cfg.LookupRate*LookupBurstFactor)
+	}
 	return s
 }
 
 // GRPCServer returns a gRPC server with every catchment.v1 service, the
 // authentication interceptors, message size limits, the health service
-// and reflection; opts are added (e.g. TLS credentials).
+// and reflection; opts are added (e.g. TLS credentials). Its Stop waits
+// for running handlers to return, so that the store can be closed after
+// it.
 func (s *Server) GRPCServer(opts ...grpc.ServerOption) *grpc.Server {
 	opts = append([]grpc.ServerOption{
+		grpc.WaitForHandlers(true),
 		grpc.ChainUnaryInterceptor(s.unary),
 		grpc.ChainStreamInterceptor(s.stream),
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
@@ -105,8 +131,13 @@ func (s *Server) GRPCServer(opts ...grpc.ServerOption) *grpc.Server {
 }
 
 // Drain marks every service NOT_SERVING in the health service, so that
-// probes and load balancers stop sending calls before a graceful stop.
-func (s *Server) Drain() { s.health.Shutdown() }
+// probes and load balancers stop sending calls before a graceful stop, and
+// refuses to start rounds and replays: those still waiting for their turn
+// fail with ErrShuttingDown; running ones complete.
+func (s *Server) Drain() {
+	s.drainOnce.Do(func() { close(s.draining) })
+	s.health.Shutdown()
+}
 
 // Warm loads the published rounds into memory, re-running each from the
 // store and verifying its outputs, so that the first lookups are fast.
@@ -156,11 +187,13 @@ func (s *Server) reloadPublished(ctx context.Context) (map[geo.Level]string, err
 		}
 	}
 	s.published = pub
+	s.rounds.pin(pub)
 	return pub, nil
 }
 
 // acquireHeavy waits for the slot of round runs and replays; wait is
-// called first when the slot is taken.
+// called first when the slot is taken. Once Drain has begun it fails with
+// ErrShuttingDown.
 func (s *Server) acquireHeavy(ctx context.Context, wait func()) (release func(), err error) {
 	select {
 	case s.heavy <- struct{}{}:
@@ -170,9 +203,17 @@ func (s *Server) acquireHeavy(ctx context.Context, wait func()) (release func(),
 		}
 		select {
 		case s.heavy <- struct{}{}:
+		case <-s.draining:
+			return nil, ErrShuttingDown
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
+	}
+	select {
+	case <-s.draining: // also when the slot was free
+		<-s.heavy
+		return nil, ErrShuttingDown
+	default:
 	}
 	return func() { <-s.heavy }, nil
 }

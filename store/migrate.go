@@ -57,32 +57,25 @@ func SchemaVersion() int {
 }
 
 // migrate applies every migration newer than the file's version, each in
-// its own transaction together with its schema_migrations row.
+// its own IMMEDIATE transaction together with its schema_migrations row.
+// The version is read inside that transaction, so processes opening the
+// same file at once apply each migration once.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	current, err := s.version(ctx)
-	if err != nil {
-		return err
-	}
-	if current > ms[len(ms)-1].version {
-		return fmt.Errorf("%w: schema version %d is newer than this build's %d", ErrSchema, current, ms[len(ms)-1].version)
-	}
-	for _, m := range ms {
-		if m.version <= current {
-			continue
-		}
+	for done := false; !done; {
 		err := s.write(ctx, func(tx *sql.Tx) error {
+			m, err := nextMigration(ctx, tx, ms)
+			if err != nil || m == nil {
+				done = true
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("store: migration %s: %w", m.name, err)
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
 				m.version, m.name, stamp(s.now()))
 			return err
 		})
@@ -93,10 +86,32 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// nextMigration returns the first migration newer than the file's
+// version, or nil when the file is current.
+func nextMigration(ctx context.Context, tx *sql.Tx, ms []migration) (*migration, error) {
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	current, err := version(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	if latest := ms[len(ms)-1].version; current > latest {
+		return nil, fmt.Errorf("%w: schema version %d is newer than this build's %d", ErrSchema, current, latest)
+	}
+	for i := range ms {
+		if ms[i].version > current {
+			return &ms[i], nil
+		}
+	}
+	return nil, nil
+}
+
 // version returns the file's schema version, 0 for a new file.
-func (s *Store) version(ctx context.Context) (int, error) {
+func version(ctx context.Context, q querier) (int, error) {
 	var v sql.NullInt64
-	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrSchema, err)
 	}
 	return int(v.Int64), nil
@@ -105,7 +120,7 @@ func (s *Store) version(ctx context.Context) (int, error) {
 // checkSchema fails with ErrSchema unless the file is at this build's
 // schema version.
 func (s *Store) checkSchema(ctx context.Context) error {
-	v, err := s.version(ctx)
+	v, err := version(ctx, s.reader())
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,9 @@ import (
 type serveFlags struct {
 	addr, store, tokens, tlsCert, tlsKey, httpAddr *string
 	maxUploadMB, cachedRounds                      *int
+	lookupRate                                     *float64
 	drain                                          *time.Duration
-	verbose                                        *bool
+	verbose, insecurePlaintext                     *bool
 }
 
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
@@ -44,8 +45,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		httpAddr:     fs.String("http-addr", "", "map page listen address, HOST:PORT (empty: off)"),
 		maxUploadMB:  fs.Int("max-upload-mb", server.DefaultMaxUploadBytes>>20, "largest dataset upload, MiB"),
 		cachedRounds: fs.Int("cached-rounds", server.DefaultCachedRounds, "rounds kept in memory for lookups and explanations"),
-		drain:        fs.Duration("drain-timeout", 5*time.Minute, "how long running calls may take to finish on shutdown"),
-		verbose:      fs.Bool("v", false, "log every call, not only failures and changes"),
+		lookupRate: fs.Float64("lookup-rate", server.DefaultLookupRate,
+			"address lookups per second per ward or auditor token, bursts of 4x (0: no limit)"),
+		drain:   fs.Duration("drain-timeout", 5*time.Minute, "how long running calls may take to finish on shutdown"),
+		verbose: fs.Bool("v", false, "log every call, not only failures and changes"),
+		insecurePlaintext: fs.Bool("insecure-plaintext", false,
+			"serve without TLS on an address that is not loopback: bearer tokens cross the network in clear"),
 	}
 	if err := parse(fs, args); err != nil {
 		return err
@@ -57,6 +62,11 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return usageError(fs, stderr, "give both --tls-cert and --tls-key, or neither")
 	case *f.maxUploadMB <= 0:
 		return usageError(fs, stderr, "--max-upload-mb must be positive")
+	case *f.lookupRate < 0:
+		return usageError(fs, stderr, "--lookup-rate must not be negative")
+	case plaintextOffLoopback(f) && !*f.insecurePlaintext:
+		return usageError(fs, stderr, "refusing to serve bearer tokens without TLS on an address that is not loopback: "+
+			"give --tls-cert and --tls-key, or --insecure-plaintext")
 	}
 	return serve(ctx, f, stderr)
 }
@@ -80,7 +90,13 @@ func serve(ctx context.Context, f serveFlags, stderr io.Writer) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	srv := server.New(st, tokens, server.Config{MaxUploadBytes: int64(*f.maxUploadMB) << 20, CachedRounds: *f.cachedRounds, Log: log})
+	warnInsecure(f, log)
+	rate := *f.lookupRate
+	if rate == 0 {
+		rate = -1 // the server's "no limit"
+	}
+	srv := server.New(st, tokens, server.Config{MaxUploadBytes: int64(*f.maxUploadMB) << 20, CachedRounds: *f.cachedRounds,
+		LookupRate: rate, Log: log})
 	var opts []grpc.ServerOption
 	if tlsConf != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(tlsConf)))
@@ -105,6 +121,40 @@ func serve(ctx context.Context, f serveFlags, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	return shutdown(srv, gs, hs, *f.drain, log)
+}
+
+// loopback reports whether a listen address HOST:PORT names only the
+// loopback interface: localhost, 127.0.0.0/8 or ::1. An empty host (every
+// interface) is not loopback.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// plaintextOffLoopback reports whether bearer tokens would cross the
+// network in clear: no TLS, and the gRPC or map page address not loopback.
+func plaintextOffLoopback(f serveFlags) bool {
+	return *f.tlsCert == "" && (!loopback(*f.addr) || *f.httpAddr != "" && !loopback(*f.httpAddr))
+}
+
+// warnInsecure logs what weakens the protection of the bearer tokens:
+// plain text off loopback (allowed by --insecure-plaintext) and a tokens
+// file that group or others may read.
+func warnInsecure(f serveFlags, log *slog.Logger) {
+	if plaintextOffLoopback(f) {
+		log.Warn("serving without TLS on an address that is not loopback (--insecure-plaintext): bearer tokens cross the network in clear",
+			"grpc", *f.addr, "http", *f.httpAddr)
+	}
+	if fi, err := os.Stat(*f.tokens); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the tokens file is readable by group or others: chmod 600 it", "tokens", *f.tokens, "mode", fi.Mode().Perm().String())
+	}
 }
 
 // loadTLS returns the TLS configuration of a certificate and key, or nil
@@ -146,9 +196,14 @@ func startHTTP(addr string, srv *server.Server, tlsConf *tls.Config, log *slog.L
 	return hs, nil
 }
 
+// handlerWait bounds how long shutdown waits, after cancelling the calls
+// still running, for their handlers to return before the store is closed.
+const handlerWait = 5 * time.Second
+
 // shutdown stops accepting calls and waits for running ones up to drain;
 // then, or on a second signal, it cancels what still runs (a round cut off
-// leaves nothing in the store).
+// leaves nothing in the store) and waits up to handlerWait for the
+// handlers to return.
 func shutdown(srv *server.Server, gs *grpc.Server, hs *http.Server, drain time.Duration, log *slog.Logger) error {
 	log.Info("shutting down: draining running calls", "timeout", drain)
 	srv.Drain()
@@ -174,6 +229,22 @@ func shutdown(srv *server.Server, gs *grpc.Server, hs *http.Server, drain time.D
 	case <-again:
 		log.Warn("second signal: cancelling running calls")
 	}
-	gs.Stop()
+	stop(gs, handlerWait, log)
 	return nil
+}
+
+// stop cancels every running call and waits up to wait for the handlers
+// to return (the server's GRPCServer waits for handlers in Stop).
+func stop(gs *grpc.Server, wait time.Duration, log *slog.Logger) {
+	stopped := make(chan struct{})
+	go func() {
+		gs.Stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		log.Info("stopped")
+	case <-time.After(wait):
+		log.Warn("handlers still running; closing the store under them", "waited", wait)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -25,6 +26,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ import (
 	pb "github.com/catchment/catchment/proto/catchment/v1"
 	"github.com/catchment/catchment/round"
 	"github.com/catchment/catchment/seeds"
+	"github.com/catchment/catchment/server"
 	"github.com/catchment/catchment/store"
 	"github.com/paulmach/orb"
 	"github.com/stretchr/testify/require"
@@ -44,6 +47,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
 )
 
 // The end-to-end tests build the binary, generate a city of 20,000
@@ -546,4 +550,187 @@ func selfSigned(t *testing.T, dir string) *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return pool
+}
+
+func TestServersOpeningOneNewStoreAtOnceMigrateItOnce(t *testing.T) {
+	for round := range 10 {
+		path := filepath.Join(t.TempDir(), "catchment.db")
+		// An empty file already in WAL mode: switching a new file to WAL is
+		// the opening's business, not the migration's.
+		db, err := sql.Open("sqlite", path)
+		require.NoError(t, err)
+		for _, pragma := range []string{`PRAGMA page_size = 65536`, `PRAGMA journal_mode = WAL`} {
+			_, err := db.Exec(pragma)
+			require.NoError(t, err, pragma)
+		}
+		require.NoError(t, db.Close())
+		errs := make(chan error, 4)
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				st, err := store.Open(context.Background(), path)
+				if err == nil {
+					err = st.Close()
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err, "attempt %d", round)
+		}
+		db, err = sql.Open("sqlite", path)
+		require.NoError(t, err)
+		var rows, versions int
+		require.NoError(t, db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations`).Scan(&rows, &versions))
+		require.NoError(t, db.Close())
+		require.Equal(t, versions, rows, "each migration applied once")
+		require.Equal(t, store.SchemaVersion(), versions)
+	}
+}
+
+// cancelOnServing collects a server's log and cancels its context once it
+// logs that it serves.
+type cancelOnServing struct {
+	syncBuffer
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnServing) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("msg=serving")) {
+		defer c.cancel()
+	}
+	return c.syncBuffer.Write(p)
+}
+
+// serveOnce runs `catchment serve` with the flags until it serves, then
+// stops it, and returns the exit status and the log.
+func serveOnce(t *testing.T, tokensMode os.FileMode, args ...string) (int, string) {
+	t.Helper()
+	dir := t.TempDir()
+	tokens := filepath.Join(dir, "tokens.json")
+	require.NoError(t, os.WriteFile(tokens, []byte(fmt.Sprintf(`{%q: "office"}`, e2eOffice)), 0o600))
+	require.NoError(t, os.Chmod(tokens, tokensMode))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log := &cancelOnServing{cancel: cancel}
+	code := run(ctx, append([]string{"serve", "--store", filepath.Join(dir, "catchment.db"), "--tokens", tokens}, args...), io.Discard, log)
+	return code, log.String()
+}
+
+func TestServeRefusesPlainTextOffLoopback(t *testing.T) {
+	const refusal, warning = "refusing to serve bearer tokens without TLS", "serving without TLS on an address that is not loopback"
+	cases := []struct {
+		name string
+		args []string
+		code int
+		says string // in the log; "" for neither the refusal nor the warning
+	}{
+		{"a public address without TLS is refused", []string{"--addr", "0.0.0.0:0"}, 2, refusal},
+		{"every interface without TLS is refused", []string{"--addr", ":0"}, 2, refusal},
+		{"a public map page without TLS is refused", []string{"--addr", "127.0.0.1:0", "--http-addr", "0.0.0.0:0"}, 2, refusal},
+		{"a public address with --insecure-plaintext serves, with a warning", []string{"--addr", "0.0.0.0:0", "--insecure-plaintext"}, 0, warning},
+		{"loopback serves without a warning", []string{"--addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0"}, 0, ""},
+		{"localhost serves without a warning", []string{"--addr", "localhost:0"}, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, log := serveOnce(t, 0o600, c.args...)
+			require.Equal(t, c.code, code, log)
+			if c.code == 0 {
+				require.Contains(t, log, "msg=stopped")
+			}
+			if c.says != "" {
+				require.Contains(t, log, c.says)
+			} else {
+				require.NotContains(t, log, refusal)
+				require.NotContains(t, log, warning)
+			}
+		})
+	}
+}
+
+func TestLoopbackAddresses(t *testing.T) {
+	cases := []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:50051", true}, {"127.8.0.1:50051", true}, {"[::1]:50051", true}, {"localhost:50051", true},
+		{"0.0.0.0:50051", false}, {":50051", false}, {"[::]:50051", false}, {"10.0.0.7:50051", false},
+		{"catchment.example:50051", false}, {"127.0.0.1", false},
+	}
+	for _, c := range cases {
+		t.Run(c.addr, func(t *testing.T) {
+			require.Equal(t, c.want, loopback(c.addr))
+		})
+	}
+}
+
+func TestServeWarnsOfATokensFileOthersMayRead(t *testing.T) {
+	cases := []struct {
+		name string
+		mode os.FileMode
+		warn bool
+	}{
+		{"a file only its owner reads", 0o600, false},
+		{"a file the group reads", 0o640, true},
+		{"a file everyone reads", 0o644, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, log := serveOnce(t, c.mode, "--addr", "127.0.0.1:0")
+			require.Equal(t, 0, code, log)
+			if c.warn {
+				require.Contains(t, log, "the tokens file is readable by group or others")
+			} else {
+				require.NotContains(t, log, "tokens file is readable")
+			}
+		})
+	}
+}
+
+func TestStopWaitsForHandlersBeforeTheStoreIsClosed(t *testing.T) {
+	cases := []struct {
+		name     string
+		linger   time.Duration // how long the handler runs on after its call is cancelled
+		wait     time.Duration
+		returned bool
+	}{
+		{"a handler that returns soon after the cancel is waited for", 300 * time.Millisecond, 10 * time.Second, true},
+		{"a handler that runs on too long is left behind", 5 * time.Second, 200 * time.Millisecond, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "catchment.db"))
+			require.NoError(t, err)
+			defer st.Close()
+			tokens, err := server.ParseTokens([]byte(fmt.Sprintf(`{%q: "office"}`, e2eOffice)))
+			require.NoError(t, err)
+			gs := server.New(st, tokens, server.Config{}).GRPCServer()
+			entered := make(chan struct{})
+			var returned atomic.Bool
+			gs.RegisterService(&grpc.ServiceDesc{ServiceName: "test.Slow", HandlerType: (*any)(nil), Methods: []grpc.MethodDesc{{
+				MethodName: "Call",
+				Handler: func(_ any, ctx context.Context, _ func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+					close(entered)
+					<-ctx.Done()
+					time.Sleep(c.linger) // still using the store, say
+					returned.Store(true)
+					return &emptypb.Empty{}, nil
+				}}}}, struct{}{})
+			lis, err := net.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			go gs.Serve(lis)
+			conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+			require.NoError(t, err)
+			defer conn.Close()
+			go conn.Invoke(context.Background(), "/test.Slow/Call", &emptypb.Empty{}, &emptypb.Empty{})
+			<-entered
+			start := time.Now()
+			stop(gs, c.wait, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			require.Equal(t, c.returned, returned.Load())
+			require.Less(t, time.Since(start), c.wait+time.Second, "the wait is bounded")
+		})
+	}
 }
