@@ -229,6 +229,9 @@ func shutdown(srv *server.Server, gs *grpc.Server, hs *http.Server, drain time.D
 	case <-again:
 		log.Warn("second signal: cancelling running calls")
 	}
+	if hs != nil {
+		hs.Close() // the map page's connections too
+	}
 	stop(gs, handlerWait, log)
 	return nil
 }
