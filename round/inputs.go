@@ -160,10 +160,3 @@ func policyProblems(path string, err error) geo.Problems {
 	}
 	return ps
 }
-
-func pathOf(s *Source) string {
-	if s == nil {
-		return ""
-	}
-	return s.Path
-}
