@@ -87,6 +87,3 @@ type Result struct {
 
 	markets [geo.NumLevels]*market // kept for explanations
 }
-
-// Market reports whether the level was allocated in this result.
-func (r *Result) allocated(l geo.Level) bool { return r.markets[l] != nil }

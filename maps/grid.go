@@ -101,12 +101,6 @@ func (g *grid) cellOf(p orb.Point) (i, j int, ok bool) {
 	return int(fi), int(fj), true
 }
 
-// cellAreaKm2 returns the area of a cell of row j on the sphere, in km².
-func (g *grid) cellAreaKm2(j int) float64 {
-	s := math.Sin(micro(g.y0+int64(j+1)*g.dy)*math.Pi/180) - math.Sin(micro(g.y0+int64(j)*g.dy)*math.Pi/180)
-	return geo.EarthRadiusM * geo.EarthRadiusM * float64(micro(g.dx)*math.Pi/180) * s / 1e6
-}
-
 func micro(v int64) float64 { return float64(v) / 1e6 }
 
 // mask marks the cells whose centre lies inside any of the polygons (the

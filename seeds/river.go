@@ -130,12 +130,6 @@ func (r *river) contains(p xy, margin float64) bool {
 	return ok && math.Abs(off) < h+margin
 }
 
-// northBank reports whether p lies on the north/east side of the river.
-func (r *river) northBank(p xy) bool {
-	off, _, ok := r.side(p)
-	return ok && off > 0
-}
-
 // polygon returns the river band as a closed counter-clockwise ring.
 func (r *river) polygon() []xy {
 	n := len(r.centre)

@@ -52,23 +52,6 @@ func (w *wardAreas) attribute(s *geo.School) string {
 	return ""
 }
 
-// known reports whether the round has the ward: in its wards file or as a
-// school's ward.
-func (w *wardAreas) known(code string) bool {
-	_, ok := w.names[code]
-	return ok
-}
-
-// codes returns every ward code of the round, sorted.
-func (w *wardAreas) codes() []string {
-	out := make([]string, 0, len(w.names))
-	for c := range w.names {
-		out = append(out, c)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // inside reports whether the point lies in the ward's polygon; ok is false
 // when the round has no polygon for the ward.
 func (w *wardAreas) inside(code string, p orb.Point) (in, ok bool) {

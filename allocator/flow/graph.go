@@ -276,18 +276,6 @@ func (g *graph) popStale(p int32, loc []int32) int {
 	return n
 }
 
-// pop removes the (live) top of pair p and any stale entries that surface.
-func (g *graph) pop(p int32, loc []int32) {
-	ph := &g.pairs[p]
-	ph.h = popMin(ph.h)
-	g.entries--
-	for len(ph.h) > 0 && loc[ph.h[0].app] != ph.from {
-		ph.h = popMin(ph.h)
-		g.entries--
-	}
-	g.setTop(p)
-}
-
 func (g *graph) setTop(p int32) {
 	ph := &g.pairs[p]
 	k, i := int32(noKey), int32(-1)
