@@ -127,12 +127,7 @@ func parseFeatures[T any](file string, raws []json.RawMessage, fast func(i int, 
 	return kept, keptGot, all
 }
 
-// parseOne decodes one raw feature and reports whether it is clean.
-func parseOne[T any](file string, i int, raw json.RawMessage, ps *Problems, parse func(l *located, f *rawFeature) (T, bool)) (T, bool) {
-	v, got := parseFeature(file, i, raw, ps, parse)
-	return v, got == clean
-}
-
+// parseFeature decodes one raw feature with parse and says how far it got.
 func parseFeature[T any](file string, i int, raw json.RawMessage, ps *Problems, parse func(l *located, f *rawFeature) (T, bool)) (T, outcome) {
 	var zero T
 	l := &located{file: file, feature: i, out: ps}

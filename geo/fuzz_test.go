@@ -112,3 +112,10 @@ func FuzzDecodeAreas(f *testing.F) {
 		checkFailure(t, err)
 	})
 }
+
+// parseOne decodes one raw feature on the slow path and reports whether it
+// is clean.
+func parseOne[T any](file string, i int, raw json.RawMessage, ps *Problems, parse func(l *located, f *rawFeature) (T, bool)) (T, bool) {
+	v, got := parseFeature(file, i, raw, ps, parse)
+	return v, got == clean
+}
